@@ -1,0 +1,379 @@
+"""The backward engine: the chain rule applied to the whole graph, in topological order.
+
+``backward()`` starts at the output's node with d(out)/d(out) = 1 and walks the graph towards the
+leaves. A node runs only after every node that feeds it a gradient has run, so the gradient it
+receives is complete (the sum over all paths, which is the multivariable chain rule):
+
+    dL/dx = sum over the uses u of x:  dL/du * du/dx        (upstream gradient x local gradient)
+
+The walk is iterative (a counter of pending consumers per node and a stack of ready nodes), so a
+chain of 100,000 operations needs no recursion. Leaves collect their gradient in ``.grad``
+(``AccumulateGrad``); ``autograd.grad`` instead returns the gradients of chosen inputs and leaves
+``.grad`` alone.
+
+Two modes:
+- plain (default): gradients are NumPy arrays and backward formulas run on arrays (fast path);
+- ``create_graph=True``: gradients are Tensors and the formulas record a graph of their own, so
+  the result can be differentiated again (Hessians, gradient penalties).
+"""
+
+import numpy as np
+
+from .function import AccumulateGrad
+from .grad_mode import GradMode
+
+__all__ = ["run_backward", "grad"]
+
+
+def _tensor_class():
+    from ..tensor import Tensor
+
+    return Tensor
+
+
+def _make_root_grads(outputs, grad_outputs, create_graph):
+    """The gradients the walk starts with: ones for a scalar output, else what the caller gave."""
+    Tensor = _tensor_class()
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.dtype.is_floating_point:
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {out.dtype}")
+            g = np.ones(out.shape, dtype=out._data.dtype)
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor._make(np.asarray(g, dtype=out._data.dtype))
+            if g.shape != out.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{g.shape} and output[{i}] has a shape of {out.shape}.")
+            g = g if create_graph else g._data
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._make(g)
+        grads.append(g)
+    return grads
+
+
+def _roots(outputs):
+    roots = []
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        roots.append((out._grad_node(), out._output_nr))
+    return roots
+
+
+def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Compute the gradient of ``tensors`` w.r.t. the graph's leaves and add it to their ``.grad``.
+
+    This is ``Tensor.backward`` and ``glassgrad.autograd.backward``.
+    """
+    tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif not isinstance(grad_tensors, (list, tuple)):
+        grad_tensors = [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(tensors)
+    grads = _make_root_grads(tensors, grad_tensors, create_graph)
+    only = None
+    if inputs is not None:
+        inputs = [inputs] if not isinstance(inputs, (list, tuple)) else list(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        only = {(t._grad_node(), t._output_nr): t for t in inputs}
+    _execute(roots, grads, retain_graph, create_graph, capture=None, only=only)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) (summed over outputs, weighted by ``grad_outputs``).
+
+    Unlike ``backward()``, nothing is added to any ``.grad``.
+
+    Args:
+        outputs (Tensor or sequence of Tensor): what to differentiate.
+        inputs (Tensor or sequence of Tensor): with respect to what.
+        grad_outputs: the vector in the vector-Jacobian product (ones for scalar outputs).
+        retain_graph (bool): keep the graph for another pass (default: ``create_graph``).
+        create_graph (bool): make the result differentiable (higher-order gradients).
+        allow_unused (bool): return None for an input the outputs do not depend on instead of
+            raising.
+        materialize_grads (bool): return zeros instead of None for unused inputs.
+
+    Example:
+        >>> x = glassgrad.tensor(3.0, requires_grad=True)
+        >>> (dy,) = glassgrad.autograd.grad(x ** 3, x, create_graph=True)   # 3x^2 = 27
+        >>> glassgrad.autograd.grad(dy, x)                                 # 6x = 18
+    """
+    Tensor = _tensor_class()
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched=True (vmap) is not supported by glassgrad")
+    single_input = isinstance(inputs, Tensor)
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+    roots = _roots(outputs)
+    grads = _make_root_grads(outputs, grad_outputs, create_graph)
+    capture = {}
+    for i, t in enumerate(inputs):
+        capture.setdefault((t._grad_node(), t._output_nr), []).append(i)
+    results = [None] * len(inputs)
+    _execute(roots, grads, retain_graph, create_graph, capture=(capture, results))
+    out = []
+    for i, (t, g) in enumerate(zip(inputs, results)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            if materialize_grads:
+                g = Tensor._make(np.zeros(t.shape, dtype=t._data.dtype))
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(g)
+        out.append(g)
+    return tuple(out)
+
+
+def _dependencies(roots):
+    """Count, for every node reachable from the roots, how many edges lead into it."""
+    deps = {}
+    parents = {}
+    stack = []
+    for node, _ in roots:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            count = deps.get(child)
+            if count is None:
+                deps[child] = 1
+                stack.append(child)
+            else:
+                deps[child] = count + 1
+            parents.setdefault(child, []).append(node)
+    return deps, parents
+
+
+def _needed(targets, parents):
+    """The nodes from which some target can be reached (the only ones worth running)."""
+    needed = set(targets)
+    stack = list(targets)
+    while stack:
+        node = stack.pop()
+        for parent in parents.get(node, ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    return needed
+
+
+def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=None):
+    """Walk the graph from ``roots`` and apply every node's backward once its inputs are complete.
+
+    capture: (dict (node, output_nr) -> [input positions], results list) for ``autograd.grad``.
+    only: for ``backward(inputs=...)``: accumulate into these tensors' ``.grad`` only.
+    """
+    deps, parents = _dependencies(roots)
+    needed = None
+    if capture is not None or only is not None:
+        targets = {node for node, _ in (capture[0] if capture is not None else only)}
+        needed = _needed(targets, parents)
+    buffers = {}
+    for (node, nr), g in zip(roots, root_grads):
+        _add_to_buffer(buffers, node, nr, g)
+    ready = [node for node in dict.fromkeys(node for node, _ in roots) if deps[node] == 0]
+    previous_mode = GradMode.enabled
+    GradMode.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if grads is not None and (needed is None or node in needed):
+                grads = _before_backward(node, grads, create_graph)
+                if capture is not None:
+                    _capture(node, grads, capture)
+                if type(node) is AccumulateGrad:
+                    if capture is None and (only is None or (node, 0) in only):
+                        _accumulate(node.variable, grads[0], create_graph)
+                    continue
+                if capture is not None and not _has_needed_child(node, needed):
+                    grad_inputs = ()
+                else:
+                    grad_inputs = _call_backward(node, grads, create_graph)
+                if not retain_graph:
+                    node._release()
+            else:
+                grad_inputs = ()
+            for (child, nr), g in _pairs(node.next_functions, grad_inputs):
+                if child is None:
+                    continue
+                if g is not None:
+                    _add_to_buffer(buffers, child, nr, g)
+                count = deps[child] - 1
+                deps[child] = count
+                if count == 0:
+                    ready.append(child)
+    finally:
+        GradMode.enabled = previous_mode
+
+
+def _has_needed_child(node, needed):
+    return any(child in needed for child, _ in node.next_functions if child is not None)
+
+
+def _pairs(next_functions, grad_inputs):
+    """Pair each edge with its gradient (None where backward returned fewer values)."""
+    if len(grad_inputs) == len(next_functions):
+        return zip(next_functions, grad_inputs)
+    padded = list(grad_inputs) + [None] * (len(next_functions) - len(grad_inputs))
+    return zip(next_functions, padded)
+
+
+def _add_to_buffer(buffers, node, nr, g):
+    """Sum the gradients arriving at output ``nr`` of ``node`` (out of place: never aliases)."""
+    buf = buffers.get(node)
+    if buf is None:
+        buf = [None] * node._num_outputs
+        buffers[node] = buf
+    current = buf[nr]
+    buf[nr] = g if current is None else current + g
+
+
+def _wrap(g):
+    Tensor = _tensor_class()
+    return g if isinstance(g, Tensor) or g is None else Tensor._make(g)
+
+
+def _unwrap(g, create_graph):
+    Tensor = _tensor_class()
+    if create_graph:
+        return _wrap(g)
+    return g._data if isinstance(g, Tensor) else g
+
+
+def _before_backward(node, grads, create_graph):
+    """Run tensor hooks, retain_grad and node pre-hooks on a node's complete output gradients."""
+    if type(node) is AccumulateGrad:
+        hooks = node.variable._backward_hooks
+        if hooks:
+            g = grads[0]
+            for hook in list(hooks.values()):
+                result = hook(_wrap(g))
+                if result is not None:
+                    g = _unwrap(result, create_graph)
+            grads = [g]
+    if node._tensor_hooks:
+        grads = list(grads)
+        for nr, hooks in node._tensor_hooks.items():
+            if grads[nr] is None:
+                continue
+            for hook in list(hooks.values()):
+                result = hook(_wrap(grads[nr]))
+                if result is not None:
+                    grads[nr] = _unwrap(result, create_graph)
+    if node._retained:
+        for nr, ref in node._retained.items():
+            tensor = ref()
+            if tensor is not None and grads[nr] is not None:
+                g = grads[nr]
+                if tensor.grad is None:
+                    tensor.grad = _wrap(g if create_graph else np.array(g, copy=True))
+                else:
+                    tensor.grad = tensor.grad + _wrap(g)
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks.values()):
+            result = hook(tuple(_wrap(g) for g in grads))
+            if result is not None:
+                grads = [_unwrap(g, create_graph) for g in result]
+    return grads
+
+
+def _capture(node, grads, capture):
+    positions_of, results = capture
+    for nr in range(len(grads)):
+        for position in positions_of.get((node, nr), ()):
+            g = grads[nr]
+            results[position] = g if results[position] is None else results[position] + g
+
+
+def _accumulate(variable, g, create_graph):
+    """AccumulateGrad: ``variable.grad += g`` (a fresh copy the first time)."""
+    Tensor = _tensor_class()
+    if isinstance(g, Tensor):
+        data = g._data
+    else:
+        data = g
+    if data.shape != variable._data.shape:
+        data = np.broadcast_to(data, variable._data.shape)
+    if data.dtype != variable._data.dtype:
+        data = data.astype(variable._data.dtype)
+        g = Tensor._make(data) if isinstance(g, Tensor) else data
+    current = variable.grad
+    if create_graph:
+        g = g if isinstance(g, Tensor) else Tensor._make(data)
+        variable.grad = g if current is None else current + g
+    elif current is None:
+        variable.grad = Tensor._make(np.array(data, copy=True))
+    elif current.requires_grad:
+        variable.grad = Tensor._make(current._data + data)
+    else:
+        np.add(current._data, data, out=current._data)
+        current._version_counter[0] += 1
+
+
+def _call_backward(node, grads, create_graph):
+    """Run one node's backward; returns one gradient per edge in ``node.next_functions``."""
+    if node._num_outputs > 1:
+        grads = _materialize(node, grads, create_graph)
+    if node._tensor_io:
+        node._graph_mode = True
+        result = type(node).backward(node, *[_wrap(g) for g in grads])
+        if not isinstance(result, tuple):
+            result = (result,)
+        expected = len(node.next_functions)
+        if len(result) < expected:
+            raise RuntimeError(f"function {node.name()} returned an incorrect number of "
+                               f"gradients (expected {expected}, got {len(result)})")
+        result = tuple(_unwrap(g, create_graph) if g is not None else None
+                       for g in result[:expected])
+    else:
+        node._graph_mode = create_graph
+        result = type(node).backward(node, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+    if node._post_hooks:
+        for hook in list(node._post_hooks.values()):
+            new = hook(tuple(_wrap(g) for g in result), tuple(_wrap(g) for g in grads))
+            if new is not None:
+                result = tuple(_unwrap(g, create_graph) if g is not None else None for g in new)
+    return result
+
+
+def _materialize(node, grads, create_graph):
+    """Replace a missing output gradient of a multi-output node by zeros."""
+    out = []
+    for g, meta in zip(grads, node._output_meta):
+        if g is None and meta is not None:
+            g = np.zeros(tuple(meta[0]), dtype=meta[1].numpy)
+            g = _wrap(g) if create_graph else g
+        out.append(g)
+    return out

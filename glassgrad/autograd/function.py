@@ -1,0 +1,351 @@
+"""Function: a differentiable operation, and the node it leaves in the graph.
+
+A ``Function`` subclass defines ``forward(ctx, ...)`` and ``backward(ctx, grad_output)`` side by
+side. Calling ``Op.apply(...)`` runs ``forward`` and, when an input requires grad and grad mode is on,
+keeps an instance of ``Op`` as the result's ``grad_fn``: that instance *is* the ``ctx`` both
+methods receive, as in PyTorch. Its ``next_functions`` point at the nodes of the inputs, which makes
+the graph that ``backward()`` walks (see ``engine.py``).
+
+glassgrad's own primitives (``glassgrad/ops``) work on NumPy arrays: ``forward`` gets the inputs'
+arrays and returns an array, and in the ordinary backward pass ``backward`` gets and returns arrays
+too. When ``backward(create_graph=True)`` asks for a differentiable backward pass, the very same
+``backward`` code receives Tensors instead; it is written with operators and NumPy functions that
+Tensors also understand (``__array_ufunc__``), so higher-order gradients need no second formula.
+User-defined Functions (``glassgrad.autograd.Function``) get Tensors in both methods, as in PyTorch.
+
+Saved values: ``ctx.save_for_backward(*values)`` may name inputs, the output (the value ``forward``
+returns) or other arrays. Inputs and the output are checked against their version counter when
+unpacked, so an in-place change between forward and backward raises PyTorch's error.
+"""
+
+import numpy as np
+
+from ..utils.hooks import RemovableHandle
+from .grad_mode import GradMode
+
+__all__ = ["Function", "FunctionCtx", "Primitive", "AccumulateGrad", "once_differentiable"]
+
+_OUTPUT = object()  # marks "the forward's own result" in a node's saved values
+
+
+def _tensor_class():
+    from ..tensor import Tensor
+
+    return Tensor
+
+
+class FunctionCtx:
+    """The part of a node that ``forward`` and ``backward`` use as ``ctx``."""
+
+    def save_for_backward(self, *values):
+        """Keep values (inputs, the output, or other arrays/Tensors) for ``backward``."""
+        self.to_save = values
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_differentiable = outputs
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self):
+        """The values given to ``save_for_backward``: arrays in a plain backward pass, Tensors in a
+        differentiable one (``create_graph=True``) and always Tensors for user Functions."""
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time (or directly access saved "
+                    "tensors after they have already been freed). Saved intermediate values of the "
+                    "graph are freed when you call .backward() or autograd.grad(). Specify "
+                    "retain_graph=True if you need to backward through the graph a second time or "
+                    "if you need to access saved tensors after calling backward.")
+            return ()
+        as_tensors = self._tensor_io or self._graph_mode
+        values = []
+        for index, item in enumerate(saved):
+            if item is _OUTPUT:
+                self._check_version(self._out_version, self._out_saved_version, "output 0")
+                values.append(self._output_tensor() if as_tensors else self._out_data)
+            elif isinstance(item, np.ndarray):
+                values.append(_tensor_class()._make(item) if as_tensors else item)
+            elif isinstance(item, _tensor_class()):
+                self._check_version(item._version_counter, self._saved_versions[index],
+                                    f"input {index}", item)
+                values.append(item if as_tensors else item._data)
+            else:  # None or a Python number
+                values.append(item)
+        return tuple(values)
+
+    def _output_tensor(self):
+        """The forward's result as a Tensor carrying this node as grad_fn (no reference cycle)."""
+        Tensor = _tensor_class()
+        out = Tensor._make(self._out_data, requires_grad=True, grad_fn=self)
+        out._version_counter = self._out_version
+        return out
+
+    def _check_version(self, counter, expected, what, tensor=None):
+        if counter[0] != expected:
+            data = self._out_data if tensor is None else tensor._data
+            kind = {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
+                data.dtype.name, f"{data.dtype.name}Tensor")
+            shape = ", ".join(str(s) for s in data.shape)
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [glassgrad.{kind} [{shape}]], which is {what} of "
+                f"{self.name()}, is at version {counter[0]}; expected version {expected} "
+                "instead. Hint: the backtrace further above can point at the operation that "
+                "failed to compute its gradient.")
+
+
+class Node(FunctionCtx):
+    """A vertex of the backward graph: ``grad_fn`` of a result, with edges to its inputs' nodes."""
+
+    _tensor_io = False  # True for user-defined Functions: forward/backward see Tensors
+    _view = False       # True for primitives whose output shares its input's storage
+
+    def __init__(self):
+        self.next_functions = ()
+        self.needs_input_grad = ()
+        self.to_save = None
+        self._saved = None
+        self._freed = False
+        self._graph_mode = False
+        self._pre_hooks = None
+        self._post_hooks = None
+        self._tensor_hooks = None   # {output_nr: [hook, ...]} from Tensor.register_hook
+        self._retained = None       # {output_nr: weakref to a non-leaf that retains its grad}
+        self._num_outputs = 1
+
+    def name(self):
+        """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def metadata(self):
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward; it may return new
+        grad_inputs. Returns a handle with ``remove()``."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        return RemovableHandle(self._post_hooks, hook)
+
+    def register_prehook(self, hook):
+        """Call ``hook(grad_outputs)`` before this node's backward; it may return new ones."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return RemovableHandle(self._pre_hooks, hook)
+
+    def _release(self):
+        """Drop saved values after a backward pass without ``retain_graph``."""
+        if self._saved is not None:
+            self._saved = None
+            self._out_data = None
+            self._freed = True
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf: adds the arriving gradient into ``variable.grad``."""
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class Function(Node):
+    """Base class of differentiable operations (also ``glassgrad.autograd.Function``).
+
+    Subclass it with two static methods and call ``apply``:
+
+    Example:
+        >>> class Exp(glassgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         y = x.exp()
+        ...         ctx.save_for_backward(y)
+        ...         return y
+        ...     @staticmethod
+        ...     def backward(ctx, grad):        # d exp(x)/dx = exp(x)
+        ...         (y,) = ctx.saved_tensors
+        ...         return grad * y
+        >>> Exp.apply(glassgrad.tensor([0.0, 1.0], requires_grad=True))
+    """
+
+    _tensor_io = True
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` and, if any input requires grad (and grad mode is on), record a node."""
+        if cls._tensor_io:
+            return _apply_tensor_function(cls, args, kwargs)
+        Tensor = _tensor_class()
+        arrays = []
+        track = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    track = True
+            else:
+                arrays.append(a)
+        if not (track and GradMode.enabled):
+            out = cls.forward(_NO_CTX, *arrays, **kwargs)
+            result = Tensor._make(out)
+            if cls._view:
+                result._version_counter = args[0]._version_counter
+            return result
+        node = cls()
+        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        out = cls.forward(node, *arrays, **kwargs)
+        if out.dtype.kind != "f":  # integer results never require grad
+            return Tensor._make(out)
+        result = Tensor._make(out, requires_grad=True, grad_fn=node)
+        if cls._view:
+            result._version_counter = args[0]._version_counter
+            result._base = args[0]
+        node.next_functions = tuple(
+            (a._grad_node(), a._output_nr) if isinstance(a, Tensor) and a._requires_grad
+            else (None, 0) for a in args)
+        if node.to_save is not None:
+            _resolve_saved(node, node.to_save, args, arrays, out, result)
+        return result
+
+
+class Primitive(Function):
+    """Base of glassgrad's own operations: ``forward`` and ``backward`` exchange NumPy arrays
+    (Tensors when a differentiable backward pass is asked for)."""
+
+    _tensor_io = False
+
+
+def _resolve_saved(node, values, args, arrays, out, result):
+    """Record what ``save_for_backward`` named: an input (by identity), the output, or a value."""
+    Tensor = _tensor_class()
+    saved = []
+    versions = []
+    for v in values:
+        if v is out or v is result:
+            saved.append(_OUTPUT)
+            node._out_data = result._data
+            node._out_version = result._version_counter
+            node._out_saved_version = result._version_counter[0]
+            versions.append(None)
+            continue
+        match = None
+        for a, arr in zip(args, arrays):
+            if isinstance(a, Tensor) and (v is arr or v is a):
+                match = a
+                break
+        if match is not None:
+            saved.append(match)
+            versions.append(match._version_counter[0])
+        elif isinstance(v, Tensor):
+            saved.append(v)
+            versions.append(v._version_counter[0])
+        else:
+            saved.append(v)
+            versions.append(None)
+    node._saved = tuple(saved)
+    node._saved_versions = tuple(versions)
+    node.to_save = None
+
+
+class _NeverNeeded:
+    """``needs_input_grad`` when nothing is recorded: False at every index."""
+
+    def __getitem__(self, index):
+        return False
+
+
+class _NoContext:
+    """Stands in for ``ctx`` when no graph is recorded: saving and attributes are no-ops, so a
+    primitive's forward must never read back what it stored on ``ctx``."""
+
+    needs_input_grad = _NeverNeeded()
+
+    def save_for_backward(self, *values):
+        pass
+
+    def __setattr__(self, name, value):
+        pass
+
+
+_NO_CTX = _NoContext()
+
+
+def _apply_tensor_function(cls, args, kwargs):
+    """``apply`` of a user-defined Function: forward sees Tensors, runs without recording."""
+    Tensor = _tensor_class()
+    track = GradMode.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    node = cls()
+    node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    previous = GradMode.enabled
+    GradMode.enabled = False
+    try:
+        outputs = cls.forward(node, *args, **kwargs)
+    finally:
+        GradMode.enabled = previous
+    single = not isinstance(outputs, tuple)
+    outputs = (outputs,) if single else outputs
+    non_diff = getattr(node, "_non_differentiable", ())
+    dirty = getattr(node, "_dirty", ())
+    results = []
+    for nr, o in enumerate(outputs):
+        if not isinstance(o, Tensor):
+            results.append(o)
+            continue
+        if any(o is a for a in args) and not any(o is d for d in dirty):
+            o = o.view_as(o)  # an input returned as is: a new Tensor that can carry the grad_fn
+        if track and o.dtype.is_floating_point and not any(o is n for n in non_diff):
+            o._requires_grad = True
+            o.grad_fn = node
+            o._output_nr = nr
+            if any(o is d for d in dirty):
+                o._version_counter[0] += 1
+        results.append(o)
+    if track:
+        node.next_functions = tuple(
+            (a._grad_node(), a._output_nr) if isinstance(a, Tensor) and a.requires_grad
+            else (None, 0) for a in args)
+        node._num_outputs = len(outputs)
+        node._output_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None
+                                  for o in outputs)
+        if node.to_save is not None:
+            _resolve_saved(node, node.to_save, args, [None] * len(args),
+                           object(), results[0] if single else object())
+    return results[0] if single else tuple(results)
+
+
+def once_differentiable(backward):
+    """Decorator for a user Function's ``backward`` that is not itself differentiable."""
+    def wrapper(ctx, *grads):
+        from .grad_mode import no_grad
+
+        with no_grad():
+            return backward(ctx, *grads)
+    wrapper.__doc__ = backward.__doc__
+    return wrapper

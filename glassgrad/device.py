@@ -1,0 +1,52 @@
+"""Devices: glassgrad computes on the CPU only, but accepts PyTorch's device arguments.
+
+``glassgrad.device('cpu')``, ``device=`` keywords and ``.to('cpu')`` work as in PyTorch, so the
+usual ``device = 'cuda' if torch.cuda.is_available() else 'cpu'`` line runs. Asking for any other
+device raises a RuntimeError that says so.
+"""
+
+__all__ = ["device", "check_device"]
+
+
+class device:
+    """A device handle; only ``'cpu'`` (optionally ``'cpu:0'``) exists in glassgrad."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if not isinstance(type, str):
+            raise TypeError(f"device() expects a string such as 'cpu', got {type!r}")
+        name, _, number = type.partition(":")
+        if number:
+            index = int(number)
+        self.type = name
+        self.index = index
+
+    def __repr__(self):
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+def check_device(dev):
+    """Accept None, 'cpu' or a cpu device; raise a clear error for anything else."""
+    if dev is None:
+        return
+    if isinstance(dev, int):
+        dev = f"cuda:{dev}"
+    name = dev.type if isinstance(dev, device) else str(dev).partition(":")[0]
+    if name != "cpu":
+        raise RuntimeError(f"glassgrad runs on the CPU only; device '{dev}' is not available "
+                           "(glassgrad.cuda.is_available() is False)")

@@ -1,0 +1,4 @@
+"""Differentiable primitives, one file per family; each keeps forward and backward together."""
+
+from . import (activation, comparison, elementwise, indexing, inplace, linalg,  # noqa: F401
+               reduction, shape)

@@ -1,0 +1,145 @@
+"""Helpers shared by every operation: broadcasting gradients back, operands, dtypes, ``out=``.
+
+``unbroadcast`` is the one place where a gradient is summed back to the shape of a broadcast
+operand (DESIGN.md). It works on arrays and on Tensors alike, so backward formulas that call it
+also work in a differentiable backward pass.
+"""
+
+import builtins
+
+import numpy as np
+
+from .. import _dtype
+from ..tensor import Tensor, _wrap_dim
+
+__all__ = ["unbroadcast", "as_tensor_operand", "binary_operands", "float_operand", "write_out",
+           "wrap_dims", "check_broadcast"]
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    If ``y = a + b`` broadcast ``a`` of shape (3, 1) to (2, 3, 4), then
+    dL/da = sum of dL/dy over axis 0 (added) and axis 2 (stretched from 1).
+    """
+    if grad.shape == shape:
+        return grad
+    extra = len(grad.shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, size in enumerate(shape) if size == 1 and grad.shape[i + extra] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def shape_of(value):
+    """The shape of an operand (an array, or () for a Python number)."""
+    return value.shape if isinstance(value, np.ndarray) else ()
+
+
+def as_tensor_operand(value):
+    """Turn a non-Tensor operand into a Tensor (arrays, lists) or a Python number (scalars)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (builtins.bool, builtins.int, builtins.float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.ndarray, list, tuple)):
+        from ..creation import tensor
+
+        return tensor(value)
+    raise TypeError(f"unsupported operand type: {type(value).__name__} (expected a Tensor or a "
+                    "number)")
+
+
+def binary_operands(a, b, true_divide=False):
+    """Bring two operands to PyTorch's result dtype (``torch.result_type``) before a binary op.
+
+    Tensors of different dtypes are cast (a differentiable cast); a Python float with an integer
+    tensor makes it the default float dtype, as PyTorch does. With ``true_divide`` integer inputs
+    become floating point.
+    """
+    a = as_tensor_operand(a)
+    b = as_tensor_operand(b)
+    a_is_tensor = isinstance(a, Tensor)
+    b_is_tensor = isinstance(b, Tensor)
+    if a_is_tensor and b_is_tensor:
+        if a._data.dtype is not b._data.dtype and a._data.dtype != b._data.dtype:
+            target = _dtype.result_numpy_dtype((a._data, b._data))
+            a, b = cast(a, target), cast(b, target)
+    elif a_is_tensor or b_is_tensor:
+        t, s = (a, b) if a_is_tensor else (b, a)
+        kind = t._data.dtype.kind
+        if kind != "f" and (isinstance(s, float) or (kind == "b" and not isinstance(s, bool))):
+            target = _dtype.result_numpy_dtype((t._data, s))
+            t = cast(t, target)
+            a, b = (t, s) if a_is_tensor else (s, t)
+    else:
+        from ..creation import tensor
+
+        a = tensor(a)
+    if true_divide:
+        a, b = float_operand(a), float_operand(b)
+    return a, b
+
+
+def float_operand(x):
+    """Cast an integer or bool tensor to the default float dtype (for exp, log, division...)."""
+    if isinstance(x, Tensor) and x._data.dtype.kind != "f":
+        return cast(x, _dtype.get_default_dtype().numpy)
+    return x
+
+
+def cast(x, np_dtype):
+    """A differentiable change of dtype (identity when the dtype already matches)."""
+    if x._data.dtype == np_dtype:
+        return x
+    from .elementwise import ToCopy
+
+    return ToCopy.apply(x, dtype=np.dtype(np_dtype))
+
+
+def write_out(result, out):
+    """Support ``out=``: copy ``result`` into ``out`` (resizing it) and return ``out``."""
+    if out is None:
+        return result
+    if out._requires_grad and result._requires_grad:
+        raise RuntimeError(f"{result.grad_fn.name() if result.grad_fn else 'op'}(): functions "
+                           "with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+    if out._data.shape == result._data.shape:
+        np.copyto(out._data, result._data, casting="same_kind")
+    else:
+        out._data = result._data.astype(out._data.dtype, copy=True)
+    out._version_counter[0] += 1
+    return out
+
+
+def wrap_dims(dim, ndim, op):
+    """Normalise ``dim`` (None, int or sequence) to a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if ndim == 0:  # a 0-d tensor accepts dim 0 or -1, and there is nothing to reduce
+        for d in dim if isinstance(dim, (list, tuple)) else (dim,):
+            _wrap_dim(d, 0, op)
+        return ()
+    if isinstance(dim, (list, tuple)):
+        axes = tuple(sorted({_wrap_dim(d, ndim, op) for d in dim}))
+        if len(axes) != len(dim):
+            raise RuntimeError(f"{op}(): dim appears multiple times in the list of dims")
+        return axes if axes or ndim == 0 else tuple(range(ndim))
+    return (_wrap_dim(dim, ndim, op),)
+
+
+def check_broadcast(op, a_shape, b_shape):
+    """Raise PyTorch's error, naming the op and both shapes, if the shapes do not broadcast."""
+    n = max(len(a_shape), len(b_shape))
+    pa = (1,) * (n - len(a_shape)) + tuple(a_shape)
+    pb = (1,) * (n - len(b_shape)) + tuple(b_shape)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            raise RuntimeError(
+                f"{op}(): the size of tensor a ({pa[i]}) must match the size of tensor b "
+                f"({pb[i]}) at non-singleton dimension {i}; shapes {list(a_shape)} and "
+                f"{list(b_shape)} do not broadcast")

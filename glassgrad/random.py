@@ -1,0 +1,92 @@
+"""The random generator: one global ``Generator`` (seeded by ``manual_seed``) and explicit ones.
+
+glassgrad draws from NumPy's PCG64 generator. ``manual_seed(s)`` makes every later draw (rand,
+randn, parameter initialisation, dropout, DataLoader shuffling) reproducible; the numbers differ
+from PyTorch's, which uses another algorithm.
+"""
+
+import json
+
+import numpy as np
+
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+           "default_generator"]
+
+
+class Generator:
+    """A source of random numbers, accepted as ``generator=`` by every random function.
+
+    Example:
+        >>> g = glassgrad.Generator().manual_seed(0)
+        >>> glassgrad.rand(2, generator=g)
+    """
+
+    def __init__(self, device="cpu"):
+        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self.numpy = np.random.Generator(np.random.PCG64(self._seed))
+        self.device = device
+
+    def manual_seed(self, seed):
+        """Reset to a fixed state derived from ``seed``; returns self."""
+        seed = int(seed)
+        self._seed = seed
+        self.numpy = np.random.Generator(np.random.PCG64(seed % (2 ** 64)))
+        return self
+
+    def seed(self):
+        """Reseed from fresh entropy; returns the new seed."""
+        new = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self.manual_seed(new)
+        return new
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        """The generator's state as a uint8 tensor (restorable with ``set_state``)."""
+        from .creation import tensor
+
+        state = json.dumps({"seed": self._seed, "bit_generator": self.numpy.bit_generator.state})
+        return tensor(list(state.encode()), dtype=np.uint8)
+
+    def set_state(self, new_state):
+        """Restore a state returned by ``get_state``."""
+        data = bytes(new_state.numpy().astype(np.uint8).tolist())
+        state = json.loads(data.decode())
+        self._seed = state["seed"]
+        self.numpy = np.random.Generator(np.random.PCG64())
+        self.numpy.bit_generator.state = state["bit_generator"]
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed):
+    """Seed the global generator (and so every unseeded random function); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    """Seed the global generator from fresh entropy; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed():
+    """The seed the global generator was last seeded with."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """The global generator's state (a uint8 tensor)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    """Restore the global generator's state from ``get_rng_state``."""
+    default_generator.set_state(new_state)
+
+
+def numpy_generator(generator=None):
+    """The ``np.random.Generator`` behind ``generator`` (the global one when None)."""
+    return (generator or default_generator).numpy
