@@ -12,6 +12,7 @@ from . import function, grad_mode  # noqa: F401
 from .engine import grad, run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402  (the function shadows the module)
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "gradcheck",
@@ -21,20 +22,3 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable",
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Add the gradients of ``tensors`` w.r.t. the graph's leaves into their ``.grad``."""
     run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
-
-
-def __getattr__(name):
-    # gradcheck, functional and explain are imported on first use (keeps `import glassgrad` fast).
-    if name in ("gradcheck", "gradgradcheck"):
-        from . import gradcheck as module
-
-        return getattr(module, name)
-    if name == "functional":
-        from . import functional
-
-        return functional
-    if name == "explain":
-        from .explain import explain
-
-        return explain
-    raise AttributeError(f"module 'glassgrad.autograd' has no attribute '{name}'")

@@ -165,16 +165,18 @@ class Norm(Primitive):
             out = np.sqrt((x * x).sum(axis=axes, keepdims=True))
         else:
             out = (ax ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+        if not keepdim:
+            out = out.reshape([s for i, s in enumerate(x.shape) if i not in axes])
         ctx.save_for_backward(x, out)
         ctx.p, ctx.axes, ctx.in_ndim = p, axes, x.ndim
-        return out if keepdim else out.reshape([s for i, s in enumerate(x.shape)
-                                                if i not in axes])
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         shape = tuple(1 if i in ctx.axes else s for i, s in enumerate(x.shape))
         g = g.reshape(shape)
+        out = out.reshape(shape)
         safe = np.where(out == 0, 1, out)
         if ctx.p == np.inf:
             return g * np.sign(x) * ctx.share

@@ -126,16 +126,16 @@ class Prod(Primitive):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        out = x.prod(axis=axes, keepdims=True)
+        out = x.prod(axis=axes, keepdims=keepdim)
         ctx.save_for_backward(x, out)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return out if keepdim else out.reshape([s for i, s in enumerate(x.shape)
-                                                if i not in axes])
+        ctx.axes = axes
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         g = keep_dims(g, x.shape, ctx.axes)
+        out = keep_dims(out, x.shape, ctx.axes)
         if isinstance(x, np.ndarray) and (x == 0).any():
             return g * _product_of_others(x, ctx.axes)
         return g * out / x
@@ -288,14 +288,16 @@ class LogSumExp(Primitive):
         m = x.max(axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape([s for i, s in enumerate(x.shape) if i not in axes])
         ctx.save_for_backward(x, out)
         ctx.axes = axes
-        return out if keepdim else out.reshape([s for i, s in enumerate(x.shape)
-                                                if i not in axes])
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
+        out = keep_dims(out, x.shape, ctx.axes)
         return keep_dims(g, x.shape, ctx.axes) * np.exp(x - out)
 
 
