@@ -18,6 +18,7 @@ import weakref
 import numpy as np
 
 from . import _dtype
+from .autograd import function as _function_module
 from .autograd.function import AccumulateGrad
 from .autograd.grad_mode import GradMode
 from .device import device as _device_class, check_device
@@ -226,6 +227,7 @@ class Tensor:
                 self._backward_hooks = {}
             return RemovableHandle(self._backward_hooks, hook)
         node = self.grad_fn
+        node._hooked = True
         if node._tensor_hooks is None:
             node._tensor_hooks = {}
         hooks = node._tensor_hooks.setdefault(self._output_nr, {})
@@ -238,6 +240,7 @@ class Tensor:
         if self.grad_fn is None or self._retains_grad:
             return
         node = self.grad_fn
+        node._hooked = True
         if node._retained is None:
             node._retained = {}
         node._retained[self._output_nr] = weakref.ref(self)
@@ -384,6 +387,9 @@ class Tensor:
     @property
     def mH(self):
         return self.mT
+
+
+_function_module.Tensor = Tensor  # the autograd core refers to Tensor without an import cycle
 
 
 def _rebuild(data, requires_grad):

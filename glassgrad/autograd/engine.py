@@ -26,9 +26,9 @@ __all__ = ["run_backward", "grad"]
 
 
 def _tensor_class():
-    from ..tensor import Tensor
+    from . import function
 
-    return Tensor
+    return function.Tensor
 
 
 def _make_root_grads(outputs, grad_outputs, create_graph):
@@ -149,10 +149,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(out)
 
 
-def _dependencies(roots):
-    """Count, for every node reachable from the roots, how many edges lead into it."""
+def _dependencies(roots, want_parents=False):
+    """Count, for every node reachable from the roots, how many edges lead into it (and, for
+    ``autograd.grad``, remember each node's parents)."""
     deps = {}
-    parents = {}
+    parents = {} if want_parents else None
     stack = []
     for node, _ in roots:
         if node not in deps:
@@ -169,7 +170,8 @@ def _dependencies(roots):
                 stack.append(child)
             else:
                 deps[child] = count + 1
-            parents.setdefault(child, []).append(node)
+            if want_parents:
+                parents.setdefault(child, []).append(node)
     return deps, parents
 
 
@@ -192,9 +194,10 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
     capture: (dict (node, output_nr) -> [input positions], results list) for ``autograd.grad``.
     only: for ``backward(inputs=...)``: accumulate into these tensors' ``.grad`` only.
     """
-    deps, parents = _dependencies(roots)
+    selective = capture is not None or only is not None
+    deps, parents = _dependencies(roots, want_parents=selective)
     needed = None
-    if capture is not None or only is not None:
+    if selective:
         targets = {node for node, _ in (capture[0] if capture is not None else only)}
         needed = _needed(targets, parents)
     buffers = {}
@@ -207,27 +210,41 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
+            grad_inputs = ()
             if grads is not None and (needed is None or node in needed):
-                grads = _before_backward(node, grads, create_graph)
+                is_leaf = type(node) is AccumulateGrad
+                if is_leaf or node._hooked:
+                    grads = _before_backward(node, grads, create_graph)
                 if capture is not None:
                     _capture(node, grads, capture)
-                if type(node) is AccumulateGrad:
+                if is_leaf:
                     if capture is None and (only is None or (node, 0) in only):
                         _accumulate(node.variable, grads[0], create_graph)
                     continue
-                if capture is not None and not _has_needed_child(node, needed):
-                    grad_inputs = ()
+                if selective and not _has_needed_child(node, needed):
+                    pass
+                elif node._fast:
+                    # the fast path: one of glassgrad's primitives, arrays in and out
+                    if create_graph or node._graph_mode:
+                        node._graph_mode = create_graph
+                    grad_inputs = type(node).backward(node, grads[0])
+                    if type(grad_inputs) is not tuple:
+                        grad_inputs = (grad_inputs,)
                 else:
                     grad_inputs = _call_backward(node, grads, create_graph)
-                if not retain_graph:
+                if not retain_graph and node._saved is not None:
                     node._release()
-            else:
-                grad_inputs = ()
-            for (child, nr), g in _pairs(node.next_functions, grad_inputs):
+            count_given = len(grad_inputs)
+            for i, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
+                g = grad_inputs[i] if i < count_given else None
                 if g is not None:
-                    _add_to_buffer(buffers, child, nr, g)
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * child._num_outputs
+                    current = buf[nr]
+                    buf[nr] = g if current is None else current + g
                 count = deps[child] - 1
                 deps[child] = count
                 if count == 0:
@@ -238,14 +255,6 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
 
 def _has_needed_child(node, needed):
     return any(child in needed for child, _ in node.next_functions if child is not None)
-
-
-def _pairs(next_functions, grad_inputs):
-    """Pair each edge with its gradient (None where backward returned fewer values)."""
-    if len(grad_inputs) == len(next_functions):
-        return zip(next_functions, grad_inputs)
-    padded = list(grad_inputs) + [None] * (len(next_functions) - len(grad_inputs))
-    return zip(next_functions, padded)
 
 
 def _add_to_buffer(buffers, node, nr, g):

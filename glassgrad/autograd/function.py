@@ -28,9 +28,10 @@ __all__ = ["Function", "FunctionCtx", "Primitive", "AccumulateGrad", "once_diffe
 _OUTPUT = object()  # marks "the forward's own result" in a node's saved values
 
 
-def _tensor_class():
-    from ..tensor import Tensor
+Tensor = None  # glassgrad.tensor.Tensor, registered by tensor.py (it imports this module)
 
+
+def _tensor_class():
     return Tensor
 
 
@@ -64,15 +65,30 @@ class FunctionCtx:
                     "retain_graph=True if you need to backward through the graph a second time or "
                     "if you need to access saved tensors after calling backward.")
             return ()
-        as_tensors = self._tensor_io or self._graph_mode
+        if not (self._tensor_io or self._graph_mode):
+            # the fast path (a plain backward pass of a primitive): arrays, versions checked
+            values = []
+            for item, version in zip(saved, self._saved_versions):
+                if version is None:  # a constant: an array, a number or None
+                    values.append(item)
+                elif item is _OUTPUT:
+                    if self._out_version[0] != version:
+                        self._check_version(self._out_version, version, "output 0")
+                    values.append(self._out_data)
+                else:
+                    if item._version_counter[0] != version:
+                        self._check_version(item._version_counter, version, "an input", item)
+                    values.append(item._data)
+            return values
+        as_tensors = True
         values = []
         for index, item in enumerate(saved):
             if item is _OUTPUT:
                 self._check_version(self._out_version, self._out_saved_version, "output 0")
                 values.append(self._output_tensor() if as_tensors else self._out_data)
             elif isinstance(item, np.ndarray):
-                values.append(_tensor_class()._make(item) if as_tensors else item)
-            elif isinstance(item, _tensor_class()):
+                values.append(Tensor._make(item) if as_tensors else item)
+            elif isinstance(item, Tensor):
                 self._check_version(item._version_counter, self._saved_versions[index],
                                     f"input {index}", item)
                 values.append(item if as_tensors else item._data)
@@ -82,7 +98,6 @@ class FunctionCtx:
 
     def _output_tensor(self):
         """The forward's result as a Tensor carrying this node as grad_fn (no reference cycle)."""
-        Tensor = _tensor_class()
         out = Tensor._make(self._out_data, requires_grad=True, grad_fn=self)
         out._version_counter = self._out_version
         return out
@@ -107,18 +122,21 @@ class Node(FunctionCtx):
     _tensor_io = False  # True for user-defined Functions: forward/backward see Tensors
     _view = False       # True for primitives whose output shares its input's storage
 
-    def __init__(self):
-        self.next_functions = ()
-        self.needs_input_grad = ()
-        self.to_save = None
-        self._saved = None
-        self._freed = False
-        self._graph_mode = False
-        self._pre_hooks = None
-        self._post_hooks = None
-        self._tensor_hooks = None   # {output_nr: [hook, ...]} from Tensor.register_hook
-        self._retained = None       # {output_nr: weakref to a non-leaf that retains its grad}
-        self._num_outputs = 1
+    # Per-node state. Class-level defaults keep node creation cheap (one per recorded op):
+    # an instance only stores what differs.
+    next_functions = ()         # ((node, output_nr) or (None, 0)) per forward input
+    needs_input_grad = ()
+    to_save = None              # what forward passed to save_for_backward, until resolved
+    _saved = None               # resolved saved values (see _resolve_saved)
+    _freed = False
+    _graph_mode = False         # True while a differentiable backward pass runs
+    _pre_hooks = None
+    _post_hooks = None
+    _tensor_hooks = None        # {output_nr: {id: hook}} from Tensor.register_hook
+    _retained = None            # {output_nr: weakref to a non-leaf that retains its grad}
+    _num_outputs = 1
+    _hooked = False             # True once any hook or retain_grad is attached (engine checks)
+    _fast = False               # True for primitives the engine may call directly
 
     def name(self):
         """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
@@ -138,12 +156,14 @@ class Node(FunctionCtx):
         grad_inputs. Returns a handle with ``remove()``."""
         if self._post_hooks is None:
             self._post_hooks = {}
+        self._fast = False
         return RemovableHandle(self._post_hooks, hook)
 
     def register_prehook(self, hook):
         """Call ``hook(grad_outputs)`` before this node's backward; it may return new ones."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+        self._hooked = True
         return RemovableHandle(self._pre_hooks, hook)
 
     def _release(self):
@@ -158,7 +178,6 @@ class AccumulateGrad(Node):
     """The node of a leaf: adds the arriving gradient into ``variable.grad``."""
 
     def __init__(self, variable):
-        super().__init__()
         self.variable = variable
 
     def name(self):
@@ -202,37 +221,47 @@ class Function(Node):
         """Run ``forward`` and, if any input requires grad (and grad mode is on), record a node."""
         if cls._tensor_io:
             return _apply_tensor_function(cls, args, kwargs)
-        Tensor = _tensor_class()
-        arrays = []
-        track = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._requires_grad:
-                    track = True
-            else:
-                arrays.append(a)
-        if not (track and GradMode.enabled):
-            out = cls.forward(_NO_CTX, *arrays, **kwargs)
-            result = Tensor._make(out)
+        if GradMode.enabled:
+            arrays = []
+            needs = []
+            edges = []
+            track = False
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    if a._requires_grad:
+                        track = True
+                        needs.append(True)
+                        edges.append((a.grad_fn or a._grad_node(), a._output_nr))
+                        continue
+                else:
+                    arrays.append(a)
+                needs.append(False)
+                edges.append(_NO_EDGE)
+        else:
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            track = False
+        if not track:
+            result = Tensor._make(cls.forward(_NO_CTX, *arrays, **kwargs))
             if cls._view:
                 result._version_counter = args[0]._version_counter
             return result
         node = cls()
-        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        node.needs_input_grad = needs
         out = cls.forward(node, *arrays, **kwargs)
-        if out.dtype.kind != "f":  # integer results never require grad
+        if out.dtype.kind != "f":  # integer and bool results never require grad
             return Tensor._make(out)
-        result = Tensor._make(out, requires_grad=True, grad_fn=node)
+        result = Tensor._make(out, True, node)
         if cls._view:
             result._version_counter = args[0]._version_counter
             result._base = args[0]
-        node.next_functions = tuple(
-            (a._grad_node(), a._output_nr) if isinstance(a, Tensor) and a._requires_grad
-            else (None, 0) for a in args)
+        node.next_functions = tuple(edges)
         if node.to_save is not None:
             _resolve_saved(node, node.to_save, args, arrays, out, result)
         return result
+
+
+_NO_EDGE = (None, 0)
 
 
 class Primitive(Function):
@@ -240,11 +269,13 @@ class Primitive(Function):
     (Tensors when a differentiable backward pass is asked for)."""
 
     _tensor_io = False
+    _fast = True
 
 
 def _resolve_saved(node, values, args, arrays, out, result):
-    """Record what ``save_for_backward`` named: an input (by identity), the output, or a value."""
-    Tensor = _tensor_class()
+    """Record what ``save_for_backward`` named: an input (found by identity, so that its version
+    can be checked and a differentiable backward can use the Tensor itself), the output (kept as
+    its array, not as the Tensor, so no reference cycle), or any other value (kept as is)."""
     saved = []
     versions = []
     for v in values:
@@ -253,24 +284,22 @@ def _resolve_saved(node, values, args, arrays, out, result):
             node._out_data = result._data
             node._out_version = result._version_counter
             node._out_saved_version = result._version_counter[0]
-            versions.append(None)
+            versions.append(result._version_counter[0])
             continue
-        match = None
-        for a, arr in zip(args, arrays):
-            if isinstance(a, Tensor) and (v is arr or v is a):
-                match = a
-                break
+        match = v if isinstance(v, Tensor) else None
+        if match is None and v is not None:
+            for a, arr in zip(args, arrays):
+                if v is arr and isinstance(a, Tensor):
+                    match = a
+                    break
         if match is not None:
             saved.append(match)
             versions.append(match._version_counter[0])
-        elif isinstance(v, Tensor):
-            saved.append(v)
-            versions.append(v._version_counter[0])
         else:
             saved.append(v)
             versions.append(None)
-    node._saved = tuple(saved)
-    node._saved_versions = tuple(versions)
+    node._saved = saved
+    node._saved_versions = versions
     node.to_save = None
 
 
@@ -282,15 +311,13 @@ class _NeverNeeded:
 
 
 class _NoContext:
-    """Stands in for ``ctx`` when no graph is recorded: saving and attributes are no-ops, so a
-    primitive's forward must never read back what it stored on ``ctx``."""
+    """Stands in for ``ctx`` when no graph is recorded: ``save_for_backward`` does nothing and
+    attributes set on it are simply overwritten by the next operation, so a primitive's forward
+    must never read back what it stored on ``ctx``."""
 
     needs_input_grad = _NeverNeeded()
 
     def save_for_backward(self, *values):
-        pass
-
-    def __setattr__(self, name, value):
         pass
 
 
@@ -299,7 +326,6 @@ _NO_CTX = _NoContext()
 
 def _apply_tensor_function(cls, args, kwargs):
     """``apply`` of a user-defined Function: forward sees Tensors, runs without recording."""
-    Tensor = _tensor_class()
     track = GradMode.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     node = cls()
     node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)

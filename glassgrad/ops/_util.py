@@ -60,6 +60,13 @@ def binary_operands(a, b, true_divide=False):
     tensor makes it the default float dtype, as PyTorch does. With ``true_divide`` integer inputs
     become floating point.
     """
+    if type(a) is Tensor and not true_divide:  # fast path: no promotion needed
+        kind = a._data.dtype.kind
+        type_b = type(b)
+        if kind == "f" and (type_b is float or type_b is int):
+            return a, b
+        if type_b is Tensor and a._data.dtype is b._data.dtype:
+            return a, b
     a = as_tensor_operand(a)
     b = as_tensor_operand(b)
     a_is_tensor = isinstance(a, Tensor)
