@@ -6,7 +6,8 @@ Tensors store plain ``np.ndarray``s; ``Tensor.dtype`` maps the array's dtype bac
 Type promotion follows ``torch.result_type``: operands fall in the categories bool < integer <
 floating. A Python number or a 0-d tensor only decides the result's *category* when it is of a
 higher category than every dimensioned tensor; then a Python float gives the default dtype and a
-Python int gives int64. So ``float32_tensor * 2.5`` stays float32 and ``int_tensor * 0.5`` is float32.
+Python int gives int64. So ``float32_tensor * 2.5`` stays float32 and ``int_tensor * 0.5`` is
+float32. Across categories the floating type wins as it is: int64 with float32 gives float32.
 """
 
 import builtins
@@ -77,10 +78,10 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """Set the dtype of new floating tensors; only float32 and float64 are allowed, as in PyTorch."""
+    """Set the dtype of new floating tensors (float32, float64 or float16, as PyTorch allows)."""
     d = to_dtype(d)
     if d not in (float32, float64, float16):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _Defaults.float_dtype = d
 
 
@@ -120,9 +121,19 @@ def _category(np_dtype):
     return 2 if kind == "f" else (0 if kind == "b" else 1)
 
 
+def _promote(a, b):
+    """PyTorch's promotion of two NumPy dtypes: within a category, NumPy's rule (the smallest
+    type holding both); across categories, the higher category's type as it is, so
+    int64 with float32 gives float32 (NumPy would say float64)."""
+    category_a, category_b = _category(a), _category(b)
+    if category_a == category_b:
+        return np.promote_types(a, b)
+    return a if category_a > category_b else b
+
+
 def promote_types(a, b):
-    """The smallest dtype both ``a`` and ``b`` convert to without loss (``torch.promote_types``)."""
-    return _FROM_NUMPY[np.promote_types(to_dtype(a).numpy, to_dtype(b).numpy)]
+    """The dtype an operation on ``a`` and ``b`` computes in (``torch.promote_types``)."""
+    return _FROM_NUMPY[_promote(to_dtype(a).numpy, to_dtype(b).numpy)]
 
 
 def result_numpy_dtype(operands):
@@ -135,9 +146,9 @@ def result_numpy_dtype(operands):
     for x in operands:
         if isinstance(x, np.ndarray):
             if x.ndim:
-                dims = x.dtype if dims is None else np.promote_types(dims, x.dtype)
+                dims = x.dtype if dims is None else _promote(dims, x.dtype)
             else:
-                zero_dim = x.dtype if zero_dim is None else np.promote_types(zero_dim, x.dtype)
+                zero_dim = x.dtype if zero_dim is None else _promote(zero_dim, x.dtype)
         else:
             kind = _scalar_kind(x)
             scalars = kind if scalars is None else (

@@ -13,7 +13,6 @@ on arrays in a plain backward pass and on Tensors when ``create_graph=True``.
 import numpy as np
 
 from . import _dtype
-from .autograd.grad_mode import no_grad
 from .device import check_device
 from .ops import activation, comparison, elementwise, indexing, linalg, reduction, shape
 from .ops.inplace import apply_inplace, inplace_op
@@ -143,15 +142,26 @@ def _new_factory(function_name):
 
 
 # ----------------------------------------------------------------------------- in-place fills
+_NEVER = np.zeros((), dtype=np.bool_)  # a condition that selects the replacement everywhere
+
+
+def _replaced(t, values):
+    """``t``'s new content ``values`` (a Tensor of t's dtype, broadcast to t's shape).
+
+    When ``t`` is part of a graph the replacement is recorded as ``where(False, t, values)``:
+    exactly ``values``, with a zero gradient for t's old value and the gradient flowing to
+    ``values`` (``copy_`` from a tensor that requires grad)."""
+    if t._requires_grad or values._requires_grad:
+        return indexing.where(_NEVER, t, values)
+    return values
+
+
 def _fill_(self, value):
     """Set every element to ``value``."""
     value = value.item() if isinstance(value, Tensor) else value
-    return apply_inplace(self, lambda t: _full_of(t, value), (), "fill_")
-
-
-def _full_of(t, value):
-    return elementwise.add(elementwise.mul(t, 0), value) if t._requires_grad else \
-        Tensor._make(np.full(t.shape, value, dtype=t._data.dtype))
+    return apply_inplace(
+        self, lambda t: _replaced(t, Tensor._make(np.full(t.shape, value, t._data.dtype))),
+        (), "fill_")
 
 
 def _zero_(self):
@@ -162,22 +172,18 @@ def _zero_(self):
 def _copy_(self, src, non_blocking=False):
     """Copy ``src``'s values (broadcast) into self; the gradient flows to ``src``."""
     src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
-
-    def compute(t):
-        moved = elementwise.add(elementwise.mul(t, 0), src.to(t.dtype))
-        return moved if moved._requires_grad else Tensor._make(
-            np.broadcast_to(src._data, t.shape).astype(t._data.dtype))
-    return apply_inplace(self, compute, (src,), "copy_")
+    return apply_inplace(self, lambda t: _replaced(t, src.to(t.dtype)), (src,), "copy_")
 
 
-def _random_fill(draw):
+def _random_fill(draw, name):
+    """An in-place sampler such as ``uniform_``: like ``fill_`` with random values (so a leaf that
+    requires grad refuses it outside ``no_grad`` and no gradient flows to the old values)."""
     def method(self, *args, generator=None, **kwargs):
-        with no_grad():
-            values = draw(numpy_generator(generator), self.shape, *args, **kwargs)
-            self._data[...] = values
-            self._version_counter[0] += 1
-        return self
+        values = draw(numpy_generator(generator), self.shape, *args, **kwargs)
+        values = Tensor._make(np.asarray(values).astype(self._data.dtype, copy=False))
+        return apply_inplace(self, lambda t: _replaced(t, values), (), name)
 
+    method.__name__ = name
     return method
 
 
@@ -364,9 +370,10 @@ _EXTRA = {
     "long": _cast(np.int64), "int": _cast(np.int32), "short": _cast(np.int16),
     "bool": _cast(np.bool_), "byte": _cast(np.uint8), "char": _cast(np.int8),
     "fill_": _fill_, "zero_": _zero_, "copy_": _copy_,
-    "uniform_": _random_fill(_uniform), "normal_": _random_fill(_normal),
-    "exponential_": _random_fill(_exponential), "bernoulli_": _random_fill(_bernoulli),
-    "random_": _random_fill(_random_),
+    "uniform_": _random_fill(_uniform, "uniform_"), "normal_": _random_fill(_normal, "normal_"),
+    "exponential_": _random_fill(_exponential, "exponential_"),
+    "bernoulli_": _random_fill(_bernoulli, "bernoulli_"),
+    "random_": _random_fill(_random_, "random_"),
 }
 
 

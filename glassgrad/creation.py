@@ -27,7 +27,10 @@ def _finish(data, requires_grad, device=None, out=None):
     check_device(device)
     t = Tensor._make(data)
     if requires_grad:
-        t.requires_grad_(True)
+        if data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
     if out is not None:
         out._data = t._data
         out._version_counter[0] += 1
@@ -35,35 +38,70 @@ def _finish(data, requires_grad, device=None, out=None):
     return t
 
 
-def _infer_numpy(data):
-    """The array for Python/NumPy data, with PyTorch's dtype inference."""
-    if isinstance(data, np.ndarray):
-        _dtype.from_numpy_dtype(data.dtype)
-        return data
-    if isinstance(data, np.generic):
-        return np.asarray(data)
+def _infer_numpy(data, target=None):
+    """The array for Python/NumPy data: of NumPy dtype ``target`` if given (converted straight
+    from the data, as PyTorch does: ``tensor([1.7], dtype=float64)`` holds the double 1.7), else
+    with PyTorch's dtype inference. NumPy arrays are returned as they are when no cast is needed.
+    """
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+        _dtype.from_numpy_dtype(array.dtype)
+        return array if target is None else array.astype(target, copy=False)
+    typed = []  # dtypes of NumPy scalars and tensors met inside a sequence
     if isinstance(data, (list, tuple)):
-        data = [_item(x) for x in data]
-    array = np.asarray(data)
+        data = [_item(x, typed) for x in data]
+    try:
+        array = np.asarray(data)
+    except ValueError:
+        _check_rectangular(data)
+        raise
+    if array.dtype.kind not in "fiub":
+        if array.dtype == object:
+            raise TypeError("tensor(): could not infer dtype from the nested data; rows of "
+                            "different lengths or non-numbers are not allowed")
+        raise TypeError(f"tensor(): can't make a tensor from {type(data).__name__}")
+    if target is not None:
+        return array.astype(target)
     if array.dtype.kind == "f":
-        return array.astype(_dtype.get_default_dtype().numpy)
+        floats = [d for d in typed if d.kind == "f"]
+        target = np.result_type(_dtype.get_default_dtype().numpy, *floats)
+        return array.astype(target)
     if array.dtype.kind in "iu":
         return array.astype(np.int64)
-    if array.dtype.kind in "b":
-        return array
-    if array.dtype == object:
-        raise TypeError("tensor(): could not infer dtype from the nested data; rows of different "
-                        "lengths or non-numbers are not allowed")
-    raise TypeError(f"tensor(): can't make a tensor from {type(data).__name__}")
+    return array  # bool
 
 
-def _item(x):
-    """Unwrap 0-d tensors inside nested Python data (recursively)."""
+def _item(x, typed=None):
+    """Unwrap tensors inside nested Python data (recursively), noting in ``typed`` the dtypes of
+    tensors and NumPy scalars met: as in PyTorch they take part in the dtype inference
+    (``tensor([np.float64(1.0), 2.0])`` is float64, ``tensor([1.0, 2.0])`` is float32)."""
     if isinstance(x, Tensor):
+        if typed is not None:
+            typed.append(x._data.dtype)
         return x._data if x._data.ndim else x._data[()]
+    if isinstance(x, np.generic) and typed is not None:
+        typed.append(x.dtype)
     if isinstance(x, (list, tuple)):
-        return [_item(v) for v in x]
+        return [_item(v, typed) for v in x]
     return x
+
+
+def _check_rectangular(data, dim=0):
+    """Raise PyTorch's ValueError for ragged nested sequences (called only once NumPy failed)."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    first = data[0]
+    length = len(first) if isinstance(first, (list, tuple)) else None
+    for row in data:
+        row_length = len(row) if isinstance(row, (list, tuple)) else None
+        if row_length != length:
+            if length is None:
+                raise TypeError(f"not a sequence at dim {dim + 1}")
+            if row_length is None:
+                raise TypeError(f"expected a sequence at dim {dim + 1}")
+            raise ValueError(f"expected sequence of length {length} at dim {dim + 1} "
+                             f"(got {row_length})")
+        _check_rectangular(row, dim + 1)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -72,13 +110,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     Example:
         >>> glassgrad.tensor([[1., 2.], [3., 4.]], requires_grad=True)
     """
+    target = None if dtype is None else _dtype.to_dtype(dtype).numpy
     if isinstance(data, Tensor):
-        array = data._data.copy()
+        array = data._data if target is None else data._data.astype(target, copy=False)
     else:
-        array = np.array(_infer_numpy(data), copy=True)
-    if dtype is not None:
-        array = array.astype(_dtype.to_dtype(dtype).numpy, copy=False)
-    return _finish(array, requires_grad, device)
+        array = _infer_numpy(data, target)
+    return _finish(np.array(array, copy=True), requires_grad, device)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
@@ -92,10 +129,7 @@ def as_tensor(data, dtype=None, device=None):
     check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == _dtype.to_dtype(dtype) else data.to(dtype)
-    array = _infer_numpy(data) if not isinstance(data, np.ndarray) else data
-    if dtype is not None:
-        array = array.astype(_dtype.to_dtype(dtype).numpy, copy=False)
-    _dtype.from_numpy_dtype(array.dtype)
+    array = _infer_numpy(data, None if dtype is None else _dtype.to_dtype(dtype).numpy)
     return Tensor._make(array)
 
 
@@ -111,6 +145,9 @@ def from_numpy(ndarray):
 
 
 def _size(size, op):
+    """The shape from ``*size`` arguments: ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``."""
+    if not size:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for s in size:
@@ -121,6 +158,15 @@ def _size(size, op):
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"{list(size)}")
     return tuple(int(s) for s in size)
+
+
+def _shape_argument(size, op):
+    """A ``size`` given as one argument: a tuple, list or Size (a bare int is refused, as by
+    PyTorch's ``full`` and ``randint``)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'size' must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return _size((size,), op)
 
 
 def _float_dtype(dtype):
@@ -151,7 +197,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
         dtype = _infer_numpy(fill_value).dtype
     else:
         dtype = _dtype.to_dtype(dtype).numpy
-    return _finish(np.full(_size((size,), "full"), fill_value, dtype), requires_grad, device, out)
+    return _finish(np.full(_shape_argument(size, "full"), fill_value, dtype), requires_grad,
+                   device, out)
 
 
 def _like(input, dtype):
@@ -214,20 +261,39 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = values
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    count = builtins.max(math.ceil((end - start) / step), 0)
     if dtype is None:
         is_int = builtins.all(isinstance(v, (int, np.integer)) for v in values)
         dtype = np.int64 if is_int else _dtype.get_default_dtype().numpy
     else:
         dtype = _dtype.to_dtype(dtype).numpy
-    data = (start + np.arange(count, dtype=np.float64) * step).astype(dtype) if \
-        np.dtype(dtype).kind == "f" else np.arange(start, start + count * step, step,
-                                                   dtype=dtype)[:count]
-    return _finish(data, requires_grad, device, out)
+    if np.dtype(dtype).kind == "b":
+        raise NotImplementedError('"arange_cpu" not implemented for \'Bool\'')
+    _check_range(start, end, step)
+    if np.dtype(dtype).kind == "f":
+        count = math.ceil((end - start) / step)
+        data = start + np.arange(count, dtype=np.float64) * step
+    else:
+        # As PyTorch: the values are computed from the bounds and step cast (truncated) to
+        # integers; the length too for int64, from the original values for other integer types.
+        first, last, stride = (builtins.int(v) for v in values)
+        if dtype == np.int64:
+            if stride == 0:
+                raise ValueError("step must be nonzero")
+            count = -(-(last - first) // stride)  # exact ceil((last - first) / stride)
+        else:
+            count = math.ceil((end - start) / step)
+        data = first + np.arange(count, dtype=np.int64) * stride
+    return _finish(data.astype(dtype, copy=False), requires_grad, device, out)
+
+
+def _check_range(start, end, step):
+    """PyTorch's checks of arange's arguments (made on the values as given)."""
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {float(start):g} -> {float(end):g}")
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
 
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -244,22 +310,27 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Computed as PyTorch does: the first half counts up from ``start`` and the second half counts
-    down from ``end``, so both ends are exact.
+    down from ``end``, so both ends are exact. The step is computed in the result's precision
+    (double for integer results); each value ``start + step * i`` is then rounded once, as the
+    fused multiply-add of PyTorch's compiled kernel does (emulated here in wider precision).
     """
     start, end = [v.item() if isinstance(v, Tensor) else v for v in (start, end)]
     if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise RuntimeError("linspace(): number of steps must be non-negative")
+        raise RuntimeError("number of steps must be non-negative")
     dtype = _float_dtype(dtype)
-    work = np.float64 if np.dtype(dtype).kind != "f" else dtype
+    work = np.dtype(np.float64 if np.dtype(dtype).kind != "f" else dtype)
+    wide = np.longdouble if work == np.float64 else np.float64
+    if np.dtype(dtype).kind != "f":  # integer results: the ends are truncated first
+        start, end = builtins.int(start), builtins.int(end)
+    first, last = np.asarray(start, work), np.asarray(end, work)
     if steps == 1:
-        data = np.array([start], dtype=work)
+        data = first.reshape(1)
     else:
-        step = (np.asarray(end, work) - np.asarray(start, work)) / work(steps - 1) \
-            if steps > 1 else work(0)
+        step = (last - first) / work.type(builtins.max(steps - 1, 1))
         index = np.arange(steps)
-        half = steps // 2
-        data = np.where(index < half, np.asarray(start, work) + step * index.astype(work),
-                        np.asarray(end, work) - step * (steps - 1 - index).astype(work))
+        up = first.astype(wide) + step.astype(wide) * index
+        down = last.astype(wide) - step.astype(wide) * (steps - 1 - index)
+        data = np.where(index < steps // 2, up, down).astype(work)
     return _finish(data.astype(dtype), requires_grad, device, out)
 
 
@@ -271,13 +342,27 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """The identity matrix (n x m)."""
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device, out)
+
+
+def _random_float_dtype(dtype, kernel):
+    """The NumPy dtype for ``rand``/``randn``: floating only, as in PyTorch."""
+    dtype = _float_dtype(dtype)
+    if np.dtype(dtype).kind != "f":
+        from .tensor import _SCALAR_TYPE_NAMES
+
+        name = _SCALAR_TYPE_NAMES[np.dtype(dtype).name]
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+    return dtype
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False):
     """Samples from the uniform distribution on [0, 1)."""
-    dtype = _float_dtype(dtype)
+    dtype = _random_float_dtype(dtype, "check_uniform_bounds")
     data = numpy_generator(generator).random(_size(size, "rand"), dtype=np.float64)
     return _finish(data.astype(dtype), requires_grad, device, out)
 
@@ -285,7 +370,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False):
     """Samples from the standard normal distribution N(0, 1)."""
-    dtype = _float_dtype(dtype)
+    dtype = _random_float_dtype(dtype, "normal_kernel_cpu")
     gen = numpy_generator(generator)
     work = dtype if dtype in (np.float32, np.float64) else np.float64
     data = gen.standard_normal(_size(size, "randn"), dtype=work)
@@ -305,7 +390,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
     dtype = (_dtype.to_dtype(dtype) or _dtype.int64).numpy
-    data = numpy_generator(generator).integers(low, high, _size((size,), "randint"))
+    data = numpy_generator(generator).integers(low, high, _shape_argument(size, "randint"))
     return _finish(data.astype(dtype), requires_grad, device, out)
 
 
@@ -329,10 +414,12 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     else:
         if size is None:
             raise TypeError("normal() missing required argument 'size' for float mean and std")
-        shape = _size((size,), "normal")
+        shape = _shape_argument(size, "normal")
         work = _float_dtype(dtype)
-    if np.any(np.asarray(s) < 0):
+    if isinstance(s, np.ndarray) and np.any(s < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not isinstance(s, np.ndarray) and s < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {s:g}")
     data = (m + s * gen.standard_normal(shape)).astype(work)
     return _finish(data, requires_grad, device, out)
 

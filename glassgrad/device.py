@@ -7,18 +7,32 @@ device raises a RuntimeError that says so.
 
 __all__ = ["device", "check_device"]
 
+# The device types PyTorch knows (any of them is a valid name; only "cpu" exists here).
+_KNOWN_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                "privateuseone")
+
 
 class device:
-    """A device handle; only ``'cpu'`` (optionally ``'cpu:0'``) exists in glassgrad."""
+    """A device handle; only ``'cpu'`` (optionally ``'cpu:0'``) exists in glassgrad.
+
+    As in PyTorch, a device compares equal to another device only (``device('cpu') == 'cpu'``
+    is False): compare ``x.device.type == 'cpu'`` instead.
+    """
 
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):
         if isinstance(type, device):
             type, index = type.type, type.index
+        if isinstance(type, int) and not isinstance(type, bool):
+            raise RuntimeError("Cannot access accelerator device when none is available.")
         if not isinstance(type, str):
             raise TypeError(f"device() expects a string such as 'cpu', got {type!r}")
         name, _, number = type.partition(":")
+        if name not in _KNOWN_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_KNOWN_TYPES)} device type at start "
+                               f"of device string: {type}")
         if number:
             index = int(number)
         self.type = name
@@ -32,9 +46,9 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
         return hash((self.type, self.index))

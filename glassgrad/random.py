@@ -5,8 +5,6 @@ randn, parameter initialisation, dropout, DataLoader shuffling) reproducible; th
 from PyTorch's, which uses another algorithm.
 """
 
-import json
-
 import numpy as np
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
@@ -44,6 +42,8 @@ class Generator:
 
     def get_state(self):
         """The generator's state as a uint8 tensor (restorable with ``set_state``)."""
+        import json
+
         from .creation import tensor
 
         state = json.dumps({"seed": self._seed, "bit_generator": self.numpy.bit_generator.state})
@@ -51,6 +51,8 @@ class Generator:
 
     def set_state(self, new_state):
         """Restore a state returned by ``get_state``."""
+        import json
+
         data = bytes(new_state.numpy().astype(np.uint8).tolist())
         state = json.loads(data.decode())
         self._seed = state["seed"]

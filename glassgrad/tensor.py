@@ -13,6 +13,7 @@ Example:
     tensor(7.)
 """
 
+import warnings
 import weakref
 
 import numpy as np
@@ -20,8 +21,8 @@ import numpy as np
 from . import _dtype
 from .autograd import function as _function_module
 from .autograd.function import AccumulateGrad
-from .autograd.grad_mode import GradMode
-from .device import device as _device_class, check_device
+from .device import check_device
+from .device import device as _device_class
 from .utils.hooks import RemovableHandle
 
 __all__ = ["Tensor", "Size"]
@@ -52,6 +53,14 @@ class Size(tuple):
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
 
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times):
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
 
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation.
@@ -61,7 +70,7 @@ class Tensor:
     given sizes).
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version_counter",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version_counter",
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
 
@@ -78,7 +87,7 @@ class Tensor:
         data = _legacy_constructor(args, dtype)
         self._data = data
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._version_counter = [0]
 
@@ -90,7 +99,7 @@ class Tensor:
         t = _new(Tensor)
         t._data = data
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._version_counter = [0]
         return t
@@ -166,23 +175,67 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        self.requires_grad_(value)
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can "
+                                       "require gradients")
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only) and return self."""
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require "
+                                               "gradients")
+        return self
+
+    def _set_requires_grad(self, requires_grad, integer_message):
+        """The rules shared by the ``requires_grad`` setter and ``requires_grad_`` (whose messages
+        for integer tensors differ slightly in PyTorch)."""
         requires_grad = bool(requires_grad)
         if self.grad_fn is not None:
             if requires_grad:
-                return self
+                return
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError(integer_message)
         self._requires_grad = requires_grad
-        return self
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (None until then).
+
+        Only leaves (and non-leaves that called ``retain_grad()``) get one; reading it on any
+        other tensor warns, as PyTorch does, since it is almost always a mistake."""
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you "
+                "access the leaf Tensor instead.", UserWarning, stacklevel=2)
+        return grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_cpp_type_name(value)}' to a "
+                    f"tensor with grad_dtype '{_scalar_type_name(self)}'. The gradient must match "
+                    "the tensor's grad_dtype (defaults to the tensor's dtype).")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     @property
     def is_leaf(self):
@@ -309,14 +362,21 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            amount = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        """The one element, for ``float()`` and ``int()`` (which raise ValueError otherwise)."""
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -341,7 +401,7 @@ class Tensor:
 
         if self._data.ndim == 0:
             return format_scalar(self.item(), spec)
-        return object.__format__(repr(self), spec)
+        return object.__format__(self, spec)  # str(self) for "", TypeError for any other spec
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data, self._requires_grad))
@@ -396,6 +456,23 @@ def _rebuild(data, requires_grad):
     t = Tensor._make(data)
     t._requires_grad = requires_grad
     return t
+
+
+# PyTorch's names for element types in messages: the ScalarType name and the C++ type name.
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                      "bool": "Bool"}
+_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                   "int64": "long int", "int32": "int", "int16": "short int",
+                   "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _scalar_type_name(tensor):
+    return _SCALAR_TYPE_NAMES[tensor._data.dtype.name]
+
+
+def _cpp_type_name(tensor):
+    return _CPP_TYPE_NAMES[tensor._data.dtype.name]
 
 
 def _wrap_dim(dim, ndim, op="dim"):

@@ -8,8 +8,9 @@
 - ``explain``: a step-by-step account of one backward pass (``explain.py``).
 """
 
-from . import function, grad_mode  # noqa: F401
+from . import function, functional, grad_mode  # noqa: F401
 from .engine import grad, run_backward
+from .explain import explain  # the function shadows the module
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402  (the function shadows the module)

@@ -84,7 +84,7 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
     if inputs is not None:
         inputs = [inputs] if not isinstance(inputs, (list, tuple)) else list(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         only = {(t._grad_node(), t._output_nr): t for t in inputs}
     _execute(roots, grads, retain_graph, create_graph, capture=None, only=only)
 
@@ -124,10 +124,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
-    for i, t in enumerate(inputs):
-        if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
     roots = _roots(outputs)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _make_root_grads(outputs, grad_outputs, create_graph)
     capture = {}
     for i, t in enumerate(inputs):
@@ -138,8 +138,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(inputs, results)):
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
             if materialize_grads:
                 g = Tensor._make(np.zeros(t.shape, dtype=t._data.dtype))
@@ -217,12 +217,16 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                     grads = _before_backward(node, grads, create_graph)
                 if capture is not None:
                     _capture(node, grads, capture)
+                elif only is not None and not is_leaf:
+                    _accumulate_chosen(node, grads, only, create_graph)
                 if is_leaf:
                     if capture is None and (only is None or (node, 0) in only):
                         _accumulate(node.variable, grads[0], create_graph)
                     continue
                 if selective and not _has_needed_child(node, needed):
                     pass
+                elif node._freed:
+                    node._raise_freed()
                 elif node._fast:
                     # the fast path: one of glassgrad's primitives, arrays in and out
                     if create_graph or node._graph_mode:
@@ -232,7 +236,7 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                         grad_inputs = (grad_inputs,)
                 else:
                     grad_inputs = _call_backward(node, grads, create_graph)
-                if not retain_graph and node._saved is not None:
+                if not retain_graph:
                     node._release()
             count_given = len(grad_inputs)
             for i, (child, nr) in enumerate(node.next_functions):
@@ -304,16 +308,24 @@ def _before_backward(node, grads, create_graph):
             tensor = ref()
             if tensor is not None and grads[nr] is not None:
                 g = grads[nr]
-                if tensor.grad is None:
-                    tensor.grad = _wrap(g if create_graph else np.array(g, copy=True))
+                if tensor._grad is None:
+                    tensor._grad = _wrap(g if create_graph else np.array(g, copy=True))
                 else:
-                    tensor.grad = tensor.grad + _wrap(g)
+                    tensor._grad = tensor._grad + _wrap(g)
     if node._pre_hooks:
         for hook in list(node._pre_hooks.values()):
             result = hook(tuple(_wrap(g) for g in grads))
             if result is not None:
                 grads = [_unwrap(g, create_graph) for g in result]
     return grads
+
+
+def _accumulate_chosen(node, grads, only, create_graph):
+    """``backward(inputs=[h])`` with a non-leaf ``h``: its gradient goes into ``h.grad``."""
+    for nr, g in enumerate(grads):
+        tensor = only.get((node, nr))
+        if tensor is not None and g is not None:
+            _accumulate(tensor, g, create_graph)
 
 
 def _capture(node, grads, capture):
@@ -336,14 +348,14 @@ def _accumulate(variable, g, create_graph):
     if data.dtype != variable._data.dtype:
         data = data.astype(variable._data.dtype)
         g = Tensor._make(data) if isinstance(g, Tensor) else data
-    current = variable.grad
+    current = variable._grad  # shapes and dtypes match by construction: no setter checks
     if create_graph:
         g = g if isinstance(g, Tensor) else Tensor._make(data)
-        variable.grad = g if current is None else current + g
+        variable._grad = g if current is None else current + g
     elif current is None:
-        variable.grad = Tensor._make(np.array(data, copy=True))
+        variable._grad = Tensor._make(np.array(data, copy=True))
     elif current.requires_grad:
-        variable.grad = Tensor._make(current._data + data)
+        variable._grad = Tensor._make(current._data + data)
     else:
         np.add(current._data, data, out=current._data)
         current._version_counter[0] += 1
@@ -358,12 +370,7 @@ def _call_backward(node, grads, create_graph):
         result = type(node).backward(node, *[_wrap(g) for g in grads])
         if not isinstance(result, tuple):
             result = (result,)
-        expected = len(node.next_functions)
-        if len(result) < expected:
-            raise RuntimeError(f"function {node.name()} returned an incorrect number of "
-                               f"gradients (expected {expected}, got {len(result)})")
-        result = tuple(_unwrap(g, create_graph) if g is not None else None
-                       for g in result[:expected])
+        result = _user_gradients(node, result, create_graph)
     else:
         node._graph_mode = create_graph
         result = type(node).backward(node, *grads)
@@ -377,8 +384,54 @@ def _call_backward(node, grads, create_graph):
     return result
 
 
+def _user_gradients(node, result, create_graph):
+    """Check what a user Function's ``backward`` returned (one gradient per forward input) as
+    PyTorch does, and keep those of the Tensor inputs (one per edge in ``next_functions``).
+
+    A gradient with more dimensions or stretched sizes than its input (the input was broadcast
+    in forward) is summed back to the input's shape; any other shape is an error."""
+    expected = node._num_inputs
+    extra = result[expected:]
+    if len(result) < expected or any(g is not None for g in extra):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {expected}, got {len(result)})")
+    tensor_positions = set(node._input_positions)
+    for i, g in enumerate(result[:expected]):
+        if g is not None and i not in tensor_positions:
+            raise RuntimeError(f"function {node.name()} returned a gradient different than None "
+                               f"at position {i + 1}, but the corresponding forward input was "
+                               "not a Variable")
+    grads = []
+    for i, shape in zip(node._input_positions, node._input_shapes):
+        g = result[i]
+        if g is not None:
+            g = _unwrap(g, create_graph)
+            if tuple(g.shape) != shape:
+                g = _sum_to_shape(node, i, g, shape)
+        grads.append(g)
+    return tuple(grads)
+
+
+def _sum_to_shape(node, index, g, shape):
+    """Reduce a broadcast gradient to its input's shape, or raise PyTorch's error."""
+    try:
+        fits = np.broadcast_shapes(shape, tuple(g.shape)) == tuple(g.shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
+                           f"{index} - got {list(g.shape)} but expected shape compatible with "
+                           f"{list(shape)}")
+    from ..ops._util import unbroadcast
+
+    return unbroadcast(g, shape)
+
+
 def _materialize(node, grads, create_graph):
-    """Replace a missing output gradient of a multi-output node by zeros."""
+    """Replace a missing output gradient of a multi-output node by zeros (unless the node's
+    ``ctx.set_materialize_grads(False)`` asked to see None)."""
+    if not getattr(node, "_materialize_grads", True):
+        return grads
     out = []
     for g, meta in zip(grads, node._output_meta):
         if g is None and meta is not None:

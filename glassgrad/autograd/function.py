@@ -1,8 +1,8 @@
 """Function: a differentiable operation, and the node it leaves in the graph.
 
 A ``Function`` subclass defines ``forward(ctx, ...)`` and ``backward(ctx, grad_output)`` side by
-side. Calling ``Op.apply(...)`` runs ``forward`` and, when an input requires grad and grad mode is on,
-keeps an instance of ``Op`` as the result's ``grad_fn``: that instance *is* the ``ctx`` both
+side. Calling ``Op.apply(...)`` runs ``forward`` and, when an input requires grad and grad mode is
+on, keeps an instance of ``Op`` as the result's ``grad_fn``: that instance *is* the ``ctx`` both
 methods receive, as in PyTorch. Its ``next_functions`` point at the nodes of the inputs, which makes
 the graph that ``backward()`` walks (see ``engine.py``).
 
@@ -17,6 +17,8 @@ Saved values: ``ctx.save_for_backward(*values)`` may name inputs, the output (th
 returns) or other arrays. Inputs and the output are checked against their version counter when
 unpacked, so an in-place change between forward and backward raises PyTorch's error.
 """
+
+import re
 
 import numpy as np
 
@@ -58,12 +60,7 @@ class FunctionCtx:
         saved = self._saved
         if saved is None:
             if self._freed:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time (or directly access saved "
-                    "tensors after they have already been freed). Saved intermediate values of the "
-                    "graph are freed when you call .backward() or autograd.grad(). Specify "
-                    "retain_graph=True if you need to backward through the graph a second time or "
-                    "if you need to access saved tensors after calling backward.")
+                self._raise_freed()
             return ()
         if not (self._tensor_io or self._graph_mode):
             # the fast path (a plain backward pass of a primitive): arrays, versions checked
@@ -73,24 +70,23 @@ class FunctionCtx:
                     values.append(item)
                 elif item is _OUTPUT:
                     if self._out_version[0] != version:
-                        self._check_version(self._out_version, version, "output 0")
+                        self._check_version(self._out_version, version)
                     values.append(self._out_data)
                 else:
                     if item._version_counter[0] != version:
-                        self._check_version(item._version_counter, version, "an input", item)
+                        self._check_version(item._version_counter, version, item)
                     values.append(item._data)
             return values
         as_tensors = True
         values = []
         for index, item in enumerate(saved):
             if item is _OUTPUT:
-                self._check_version(self._out_version, self._out_saved_version, "output 0")
+                self._check_version(self._out_version, self._out_saved_version)
                 values.append(self._output_tensor() if as_tensors else self._out_data)
             elif isinstance(item, np.ndarray):
                 values.append(Tensor._make(item) if as_tensors else item)
             elif isinstance(item, Tensor):
-                self._check_version(item._version_counter, self._saved_versions[index],
-                                    f"input {index}", item)
+                self._check_version(item._version_counter, self._saved_versions[index], item)
                 values.append(item if as_tensors else item._data)
             else:  # None or a Python number
                 values.append(item)
@@ -102,18 +98,28 @@ class FunctionCtx:
         out._version_counter = self._out_version
         return out
 
-    def _check_version(self, counter, expected, what, tensor=None):
-        if counter[0] != expected:
-            data = self._out_data if tensor is None else tensor._data
-            kind = {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
-                data.dtype.name, f"{data.dtype.name}Tensor")
-            shape = ", ".join(str(s) for s in data.shape)
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [glassgrad.{kind} [{shape}]], which is {what} of "
-                f"{self.name()}, is at version {counter[0]}; expected version {expected} "
-                "instead. Hint: the backtrace further above can point at the operation that "
-                "failed to compute its gradient.")
+    def _check_version(self, counter, expected, tensor=None):
+        """Raise PyTorch's error if a saved value (``tensor``, or this node's own output when
+        None) was changed in place after it was saved."""
+        if counter[0] == expected:
+            return
+        from ..tensor import _SCALAR_TYPE_NAMES
+
+        if tensor is None:  # the output: produced by this very node
+            data, producer, output_nr = self._out_data, self, 0
+        else:  # an input: named after the node that last wrote it (none for a leaf)
+            data, producer, output_nr = tensor._data, tensor.grad_fn, tensor._output_nr
+        kind = _SCALAR_TYPE_NAMES.get(data.dtype.name, data.dtype.name) + "Tensor"
+        shape = ", ".join(str(s) for s in data.shape)
+        which = ""
+        if producer is not None:
+            op = re.sub(r"Backward\d*$", "", producer.name())
+            which = f", which is output {output_nr} of {op},"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [glassgrad.{kind} [{shape}]]{which} is at version {counter[0]}; "
+            f"expected version {expected} instead. Hint: the backtrace further above can point "
+            "at the operation that failed to compute its gradient.")
 
 
 class Node(FunctionCtx):
@@ -136,14 +142,17 @@ class Node(FunctionCtx):
     _retained = None            # {output_nr: weakref to a non-leaf that retains its grad}
     _num_outputs = 1
     _hooked = False             # True once any hook or retain_grad is attached (engine checks)
+    _holds_arrays = False       # True if forward stored arrays on ctx (released after backward)
     _fast = False               # True for primitives the engine may call directly
 
     def name(self):
-        """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
-        return type(self).__name__ + "Backward0"
+        """The node's name as PyTorch prints it: ``MulBackward0`` for a built-in operation,
+        ``MyOpBackward`` for a user-defined ``Function`` subclass ``MyOp``."""
+        return type(self).__name__ + ("Backward" if self._tensor_io else "Backward0")
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        module = "glassgrad.autograd.function." if self._tensor_io else ""
+        return f"<{module}{self.name()} object at {hex(id(self))}>"
 
     @property
     def metadata(self):
@@ -167,11 +176,27 @@ class Node(FunctionCtx):
         return RemovableHandle(self._pre_hooks, hook)
 
     def _release(self):
-        """Drop saved values after a backward pass without ``retain_graph``."""
+        """Drop saved values after a backward pass without ``retain_graph``: what
+        ``save_for_backward`` kept and any array a primitive stored on ``ctx`` (masks, indices).
+        A node that held any of them refuses a second backward pass, as in PyTorch."""
+        if self._holds_arrays:
+            attributes = self.__dict__
+            for name in [n for n, v in attributes.items() if type(v) is np.ndarray]:
+                del attributes[name]
+            self._holds_arrays = False
+            self._freed = True
         if self._saved is not None:
             self._saved = None
             self._out_data = None
             self._freed = True
+
+    def _raise_freed(self):
+        raise RuntimeError(
+            "Trying to backward through the graph a second time (or directly access saved "
+            "tensors after they have already been freed). Saved intermediate values of the "
+            "graph are freed when you call .backward() or autograd.grad(). Specify "
+            "retain_graph=True if you need to backward through the graph a second time or "
+            "if you need to access saved tensors after calling backward.")
 
 
 class AccumulateGrad(Node):
@@ -210,55 +235,24 @@ class Function(Node):
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+        raise NotImplementedError("You must implement either the backward or vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("Legacy autograd function with non-static forward method is "
+                           "deprecated. Please use new-style autograd function with static "
+                           "forward method: call MyFunction.apply(...)")
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run ``forward`` and, if any input requires grad (and grad mode is on), record a node."""
-        if cls._tensor_io:
-            return _apply_tensor_function(cls, args, kwargs)
-        if GradMode.enabled:
-            arrays = []
-            needs = []
-            edges = []
-            track = False
-            for a in args:
-                if isinstance(a, Tensor):
-                    arrays.append(a._data)
-                    if a._requires_grad:
-                        track = True
-                        needs.append(True)
-                        edges.append((a.grad_fn or a._grad_node(), a._output_nr))
-                        continue
-                else:
-                    arrays.append(a)
-                needs.append(False)
-                edges.append(_NO_EDGE)
-        else:
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-            track = False
-        if not track:
-            result = Tensor._make(cls.forward(_NO_CTX, *arrays, **kwargs))
-            if cls._view:
-                result._version_counter = args[0]._version_counter
-            return result
-        node = cls()
-        node.needs_input_grad = needs
-        out = cls.forward(node, *arrays, **kwargs)
-        if out.dtype.kind != "f":  # integer and bool results never require grad
-            return Tensor._make(out)
-        result = Tensor._make(out, True, node)
-        if cls._view:
-            result._version_counter = args[0]._version_counter
-            result._base = args[0]
-        node.next_functions = tuple(edges)
-        if node.to_save is not None:
-            _resolve_saved(node, node.to_save, args, arrays, out, result)
-        return result
+        """Run ``forward`` (without recording inside it) and, if any input requires grad and grad
+        mode is on, make the outputs carry a new node of this class as ``grad_fn``."""
+        return _apply_tensor_function(cls, args, kwargs)
 
 
 _NO_EDGE = (None, 0)
@@ -270,6 +264,56 @@ class Primitive(Function):
 
     _tensor_io = False
     _fast = True
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` on the inputs' arrays; record a node if an input requires grad.
+
+        Positional arguments are the inputs (Tensors or Python numbers), one gradient each;
+        keyword arguments are parameters of the operation (dims, shapes), passed to forward.
+        """
+        if GradMode.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    return _record(cls, args, kwargs)
+        result = Tensor._make(cls.forward(_NO_CTX, *[a._data if isinstance(a, Tensor) else a
+                                                     for a in args], **kwargs))
+        if cls._view:
+            result._version_counter = args[0]._version_counter
+        return result
+
+
+def _record(cls, args, kwargs):
+    """The recording half of ``Primitive.apply``: node, edges, forward, saved values."""
+    arrays = []
+    needs = []
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a._data)
+            if a._requires_grad:
+                needs.append(True)
+                edges.append((a.grad_fn or a._grad_node(), a._output_nr))
+                continue
+        else:
+            arrays.append(a)
+        needs.append(False)
+        edges.append(_NO_EDGE)
+    node = cls()
+    node.needs_input_grad = needs
+    out = cls.forward(node, *arrays, **kwargs)
+    if out.dtype.kind != "f":  # integer and bool results never require grad
+        return Tensor._make(out)
+    result = Tensor._make(out, True, node)
+    if cls._view:
+        result._version_counter = args[0]._version_counter
+        result._base = args[0]
+    node.next_functions = tuple(edges)
+    if node.to_save is not None:
+        _resolve_saved(node, node.to_save, args, arrays, out, result)
+    if np.ndarray in map(type, node.__dict__.values()):  # masks, indices kept on ctx
+        node._holds_arrays = True
+    return result
 
 
 def _resolve_saved(node, values, args, arrays, out, result):
@@ -337,6 +381,16 @@ def _apply_tensor_function(cls, args, kwargs):
         GradMode.enabled = previous
     single = not isinstance(outputs, tuple)
     outputs = (outputs,) if single else outputs
+    if track:
+        # The edges are taken before the outputs are marked: an input changed in place
+        # (mark_dirty) is about to carry this very node as its grad_fn.
+        positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+        node.next_functions = tuple(
+            (args[i]._grad_node(), args[i]._output_nr) if args[i].requires_grad else (None, 0)
+            for i in positions)
+        node._input_positions = positions
+        node._input_shapes = tuple(args[i]._data.shape for i in positions)
+        node._num_inputs = len(args)
     non_diff = getattr(node, "_non_differentiable", ())
     dirty = getattr(node, "_dirty", ())
     results = []
@@ -354,9 +408,6 @@ def _apply_tensor_function(cls, args, kwargs):
                 o._version_counter[0] += 1
         results.append(o)
     if track:
-        node.next_functions = tuple(
-            (a._grad_node(), a._output_nr) if isinstance(a, Tensor) and a.requires_grad
-            else (None, 0) for a in args)
         node._num_outputs = len(outputs)
         node._output_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None
                                   for o in outputs)

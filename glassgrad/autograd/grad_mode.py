@@ -6,9 +6,12 @@ this and the random generator as the only global state.
 """
 
 import functools
-import inspect
+import sys
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+
+
+_GENERATOR_FLAG = 0x20  # CO_GENERATOR: the function is a generator function
 
 
 class GradMode:
@@ -36,14 +39,10 @@ class _GradModeContext:
         return False
 
     def __call__(self, func):
-        if inspect.isclass(func):
+        if isinstance(func, type):
             raise TypeError(f"{type(self).__name__} can decorate functions, not classes")
-        if inspect.isgeneratorfunction(func):
-            @functools.wraps(func)
-            def generator(*args, **kwargs):
-                with self.clone():
-                    yield from func(*args, **kwargs)
-            return generator
+        if getattr(getattr(func, "__code__", None), "co_flags", 0) & _GENERATOR_FLAG:
+            return _wrap_generator(self.clone, func)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -55,7 +54,44 @@ class _GradModeContext:
         return type(self)()
 
 
-class no_grad(_GradModeContext):
+def _wrap_generator(make_context, func):
+    """Decorate a generator function: the mode applies while the generator's own code runs (each
+    step between two ``yield``s), not while the caller holds the suspended generator."""
+    @functools.wraps(func)
+    def generator(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        try:
+            with make_context():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make_context():
+                        gen.close()
+                    raise
+                except BaseException:
+                    with make_context():
+                        response = gen.throw(*sys.exc_info())
+                else:
+                    with make_context():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+    return generator
+
+
+class _NoParamDecorator(_GradModeContext):
+    """A switch that can also decorate without parentheses: ``@no_grad`` as well as
+    ``@no_grad()``, as PyTorch allows."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
     """Context manager and decorator that turns off graph recording.
 
     Inside it, results never require grad, so in-place updates such as ``w -= lr * w.grad`` are
@@ -69,7 +105,7 @@ class no_grad(_GradModeContext):
     _target = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Context manager and decorator that turns graph recording back on (inside ``no_grad``)."""
 
     _target = True
@@ -78,6 +114,11 @@ class enable_grad(_GradModeContext):
 class inference_mode(_GradModeContext):
     """Like ``no_grad`` (glassgrad has no separate inference tensors); ``inference_mode(False)``
     leaves the mode unchanged."""
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # used bare as ``@inference_mode``
 
     def __init__(self, mode=True):
         self._mode = mode

@@ -11,10 +11,11 @@ vector-Jacobian product per output element. The check passes when the two agree 
 difference quotient is as large as the tolerance.
 """
 
+import warnings
+
 import numpy as np
 
 from .engine import grad as autograd_grad
-from .grad_mode import no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian",
            "analytical_jacobian"]
@@ -35,6 +36,7 @@ def _as_tuple(x):
 
 
 def _differentiable_outputs(func, inputs):
+    """The floating-point Tensors ``func`` returns (those that require grad are checked)."""
     Tensor = _tensor_class()
     outputs = _as_tuple(func(*inputs))
     return [o for o in outputs if isinstance(o, Tensor) and o.dtype.is_floating_point]
@@ -49,10 +51,10 @@ def numerical_jacobian(func, inputs, eps=1e-6):
     for x in inputs:
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        flat = x._data.reshape(-1)  # a view: nudging it nudges x
+        flat = x._data.flat  # writes through to x's storage, contiguous or not
         columns = [np.zeros((x.numel(), o.numel())) for o in outputs]
-        for i in range(flat.size):
-            original = flat[i].copy()
+        for i in range(x.numel()):
+            original = flat[i]
             # grad mode stays on: gradgradcheck's function itself calls autograd.grad
             flat[i] = original + eps
             plus = [o._data.astype(np.float64).reshape(-1) for o in
@@ -110,28 +112,47 @@ def gradcheck(func, inputs, *, eps=1e-06, atol=1e-05, rtol=0.001, raise_exceptio
         >>> glassgrad.autograd.gradcheck(glassgrad.tanh, (x,))
         True
     """
-    Tensor = _tensor_class()
     inputs = _as_tuple(inputs)
+    _check_inputs(inputs)
+    try:
+        return _check_jacobians(func, inputs, eps, atol, rtol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _check_inputs(inputs):
+    """At least one input must require grad; warn (as PyTorch) about any that is not float64."""
+    Tensor = _tensor_class()
     wrt = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
                          "none of the them have requires_grad=True.")
-    for x in wrt:
-        if x.dtype.name != "float64":
-            import warnings
+    for index, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64":
+            warnings.warn(f"Input #{index} requires gradient and is not a double precision "
+                          "floating point or complex. This check will likely fail if all the "
+                          "inputs are not of double precision floating point or complex. ",
+                          stacklevel=3)
 
-            warnings.warn(f"Input #{inputs.index(x)} requires gradient and is not a double "
-                          "precision floating point. gradcheck works best in float64.")
+
+def _check_jacobians(func, inputs, eps, atol, rtol):
+    """Compare the Jacobians of the outputs that require grad; outputs that do not must have a
+    zero numerical Jacobian if no output requires grad (as PyTorch)."""
+    checked = [o.requires_grad for o in _differentiable_outputs(func, inputs)]
     numerical = numerical_jacobian(func, inputs, eps)
+    if not any(checked):
+        if any(np.any(num != 0) for num_x in numerical for num in num_x):
+            raise GradcheckError("Numerical gradient for function expected to be zero")
+        return True
     analytical = analytical_jacobian(func, inputs)
     for i, (num_x, ana_x) in enumerate(zip(numerical, analytical)):
-        for k, (num, ana) in enumerate(zip(num_x, ana_x)):
+        kept = [(num, ana) for num, ana, c in zip(num_x, ana_x, checked) if c]
+        for k, (num, ana) in enumerate(kept):
             if not np.allclose(ana, num, rtol=rtol, atol=atol):
-                message = (f"Jacobian mismatch for output {k} with respect to input {i},\n"
-                           f"numerical:{num}\nanalytical:{ana}\n")
-                if raise_exception:
-                    raise GradcheckError(message)
-                return False
+                raise GradcheckError(f"Jacobian mismatch for output {k} with respect to input "
+                                     f"{i},\nnumerical:{num}\nanalytical:{ana}\n")
     return True
 
 
@@ -148,12 +169,13 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rto
     Tensor = _tensor_class()
     inputs = _as_tuple(inputs)
     wrt_positions = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    with no_grad():
-        outputs = _differentiable_outputs(func, inputs)
     if grad_outputs is None:
+        # random vectors in [-1, 1) (a local generator: the global one stays untouched)
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype))
-                             .requires_grad_() for o in outputs)
+        outputs = [o for o in _differentiable_outputs(func, inputs) if o.requires_grad]
+        grad_outputs = tuple(
+            Tensor._make(rng.uniform(-1, 1, o.shape).astype(o._data.dtype)).requires_grad_()
+            for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     count = len(inputs)
 
@@ -161,10 +183,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rto
         xs, vs = args[:count], args[count:]
         outs = [o for o in _differentiable_outputs(func, xs) if o.requires_grad]
         wrt = [xs[i] for i in wrt_positions]
-        grads = autograd_grad(outs, wrt, list(vs[:len(outs)]), create_graph=True,
-                              allow_unused=True)
-        return tuple(g if g is not None else Tensor._make(np.zeros(w.shape, w._data.dtype))
-                     for g, w in zip(grads, wrt))
+        grads = autograd_grad(outs, wrt, list(vs), create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)

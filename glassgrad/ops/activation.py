@@ -10,7 +10,6 @@ import numpy as np
 
 from ..autograd.function import Primitive
 from ..tensor import _wrap_dim
-from ._util import float_operand
 
 __all__ = ["relu", "softmax", "log_softmax"]
 
@@ -31,7 +30,9 @@ class Relu(Primitive):
 
 
 def relu(input, inplace=False):
-    """Rectified linear unit max(x, 0)."""
+    """Rectified linear unit max(x, 0); integer tensors stay integer, bool is refused."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     if inplace:
         return input.relu_()
     return Relu.apply(input)
@@ -79,20 +80,35 @@ def _softmax_dim(input, dim, op):
     return _wrap_dim(dim, input.ndim, op) if input.ndim else None
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """Normalised exponentials along ``dim``: non-negative, summing to 1."""
+def _floating(input, dtype, op):
+    """Cast to ``dtype`` if given; integer inputs are refused otherwise, as in PyTorch."""
     if dtype is not None:
-        input = input.to(dtype)
-    input = float_operand(input)
+        return input.to(dtype)
+    if input._data.dtype.kind != "f":
+        name = _TYPE_NAMES.get(input._data.dtype.name, input._data.dtype.name)
+        raise NotImplementedError(f'"{op}" not implemented for \'{name}\'')
+    return input
+
+
+_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool"}
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Normalised exponentials along ``dim``: non-negative, summing to 1.
+
+    Example:
+        >>> glassgrad.tensor([1.0, 2.0, 3.0]).softmax(0)
+        tensor([0.0900, 0.2447, 0.6652])
+    """
+    input = _floating(input, dtype, "softmax")
     axis = _softmax_dim(input, dim, "softmax")
     return Softmax.apply(input, dim=axis)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(x)) along ``dim``, computed stably."""
-    if dtype is not None:
-        input = input.to(dtype)
-    input = float_operand(input)
+    input = _floating(input, dtype, "log_softmax")
     axis = _softmax_dim(input, dim, "log_softmax")
     return LogSoftmax.apply(input, dim=axis)
 

@@ -87,13 +87,26 @@ def logical_xor(input, other, *, out=None):
 
 def logical_not(input, *, out=None):
     """Element-wise NOT of the truth values."""
-    return Tensor._make(np.logical_not(input._data))
+    result = Tensor._make(np.logical_not(input._data))
+    if out is not None:
+        out._data = result._data
+        return out
+    return result
+
+
+_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def _refuse_floating(name, *operands):
+    """Bitwise operations exist for integer and bool tensors only (PyTorch's error)."""
+    for x in operands:
+        if isinstance(x, Tensor) and x._data.dtype.kind == "f":
+            raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                      f"'{_TYPE_NAMES[x._data.dtype.name]}'")
 
 
 def _bitwise(function, name, input, other):
-    if _data(input).dtype.kind == "f" or (isinstance(other, Tensor) and
-                                          other._data.dtype.kind == "f"):
-        raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+    _refuse_floating(name, input, other)
     return _compare(function, name, input, other)
 
 
@@ -113,9 +126,8 @@ def bitwise_xor(input, other):
 
 
 def bitwise_not(input):
-    """Bitwise NOT of an integer or bool tensor (``~``)."""
-    if input._data.dtype.kind == "f":
-        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+    """Bitwise NOT of an integer or bool tensor (``~``): logical NOT for bool."""
+    _refuse_floating("bitwise_not", input)
     return Tensor._make(np.invert(input._data))
 
 
@@ -134,13 +146,30 @@ def isfinite(input):
     return Tensor._make(np.isfinite(input._data))
 
 
+def _close_operands(input, other, name):
+    """The arrays isclose/allclose compare: same dtype (PyTorch refuses a mix), shapes that
+    broadcast."""
+    if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{_name(input)} did not match {_name(other)}")
+    b = _data(other)
+    check_broadcast(name, input._data.shape, shape_of(b))
+    return input._data, b
+
+
+def _name(x):
+    names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+             "bool": "Bool", **_TYPE_NAMES}
+    return names[x._data.dtype.name]
+
+
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """|input - other| <= atol + rtol * |other|, element-wise."""
-    return Tensor._make(np.isclose(input._data, _data(other), rtol=rtol, atol=atol,
-                                   equal_nan=equal_nan))
+    """|input - other| <= atol + rtol * |other|, element-wise (inf equals inf of its sign; NaN
+    equals NaN only with ``equal_nan``)."""
+    a, b = _close_operands(input, other, "isclose")
+    return Tensor._make(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if ``isclose`` holds everywhere (a Python bool)."""
-    return bool(np.allclose(input._data, _data(other), rtol=rtol, atol=atol,
-                            equal_nan=equal_nan))
+    a, b = _close_operands(input, other, "allclose")
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))

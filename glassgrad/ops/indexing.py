@@ -1,9 +1,14 @@
-"""Indexing: ``x[index]``, ``x[index] = v``, ``gather``, ``masked_fill``, ``where``,
-``index_select``.
+"""Indexing: ``x[index]``, ``x[index] = v``, ``gather``, ``scatter_add``, ``masked_fill``,
+``where``, ``index_select``, ``take_along_dim``, ``nonzero``, ``masked_select``.
 
 Reading ``y = x[index]`` picks elements, so the gradient is the reverse: start from zeros of x's
 shape and *add* g at the picked positions (scatter-add). Adding, not assigning, matters when an
 integer index picks the same element twice: both uses contribute to its gradient.
+
+PyTorch and NumPy agree on indexing except for one rule: PyTorch applies integers (and ``None``)
+first, as plain selections, and only then the advanced (tensor, list, mask) indices. So
+``x[0, :, [0, 1]]`` has shape (4, 2) in PyTorch and (2, 4) in NumPy. ``split_index`` turns an
+index into the two NumPy steps that give PyTorch's answer: ``x[basic][advanced]``.
 """
 
 import builtins
@@ -13,60 +18,126 @@ import numpy as np
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import GradMode
 from ..tensor import Tensor, _wrap_dim
-from ._util import as_tensor_operand, binary_operands, shape_of, unbroadcast
+from ._util import as_tensor_operand, binary_operands, shape_of, unbroadcast, write_out
 
 __all__ = ["getitem", "setitem", "gather", "scatter_add", "masked_fill", "where",
            "index_select", "take_along_dim", "nonzero", "masked_select"]
 
-
-def normalize_index(index):
-    """Turn Tensors and lists inside an index into NumPy arrays; report whether it is advanced."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    parts = []
-    advanced = False
-    for item in index:
-        if isinstance(item, Tensor):
-            item = item._data
-        elif isinstance(item, (list, np.ndarray)):
-            item = np.asarray(item)
-            if item.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
-        if isinstance(item, np.ndarray):
-            if item.dtype.kind not in "iub":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
-            if item.dtype == np.uint8:
-                item = item.astype(bool)
-            advanced = True
-        elif isinstance(item, bool):
-            advanced = True
-        elif not (item is None or item is Ellipsis or isinstance(item, (int, slice, np.integer))):
-            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
-                             f"byte Variables are valid indices (got {type(item).__name__})")
-        parts.append(item)
-    return tuple(parts), advanced
+_ALL = slice(None)
 
 
-def _check_bounds(data, index):
-    """Raise PyTorch's IndexError for an integer index past the end of its dim."""
-    dim = 0
-    for item in index:
+def _index_item(item):
+    """One index entry as NumPy understands it (Tensors and lists become arrays)."""
+    if isinstance(item, Tensor):
+        item = item._data
+        if item.ndim == 0 and item.dtype.kind in "iub":
+            return item.item()  # a 0-d integer (or bool) tensor indexes like a Python number
+    elif isinstance(item, (list, np.ndarray)):
+        item = np.asarray(item)
+    if isinstance(item, np.ndarray):
+        if item.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return item.astype(bool) if item.dtype == np.uint8 else item
+    if isinstance(item, np.integer):
+        return int(item)
+    if isinstance(item, slice):
+        if item.step is not None and item.step == 0:
+            raise ValueError("slice step cannot be zero")
+        if item.step is not None and item.step < 0:
+            raise ValueError("step must be greater than zero")
+        return item
+    if item is None or item is Ellipsis or isinstance(item, (builtins.int, builtins.bool)):
+        return item
+    raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     f"Variables are valid indices (got {type(item).__name__})")
+
+
+def _dims_used(item):
+    """How many dims of the indexed tensor an index entry consumes."""
+    if item is None or item is Ellipsis or isinstance(item, builtins.bool):
+        return 0
+    if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+        return item.ndim
+    return 1
+
+
+def split_index(index, shape):
+    """Check ``index`` against ``shape`` and split it into (basic, advanced).
+
+    ``basic`` holds ints, slices, None and ... (advanced entries replaced by full slices);
+    ``advanced`` (None when there is none) holds the arrays at the dims they index in
+    ``x[basic]``. Then ``x[basic][advanced]`` is PyTorch's ``x[index]``.
+    """
+    items = [_index_item(i) for i in (index if isinstance(index, tuple) else (index,))]
+    ndim = len(shape)
+    used = builtins.sum(_dims_used(i) for i in items)
+    if used > ndim:
+        if ndim == 0 and builtins.any(isinstance(i, (builtins.int, slice)) and
+                                      not isinstance(i, builtins.bool) for i in items):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    basic, advanced = [], {}
+    dim_in = dim_out = 0
+    for item in items:
         if item is None:
-            continue
-        if item is Ellipsis:
-            dim = data.ndim - builtins.sum(1 for i in index if i is not None and i is not Ellipsis
-                                           and not (isinstance(i, np.ndarray) and i.dtype == bool))
-            continue
-        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
-            if dim >= data.ndim:
-                raise IndexError(f"too many indices for tensor of dimension {data.ndim}")
-            size = data.shape[dim]
+            basic.append(None)
+            dim_out += 1
+        elif item is Ellipsis:
+            basic.append(Ellipsis)
+            span = ndim - used
+            used = ndim  # a second ... spans nothing
+            dim_in += span
+            dim_out += span
+        elif isinstance(item, builtins.bool):
+            basic.append(None)  # x[True] is x[None][[True]]
+            advanced[dim_out] = np.array([item])
+            dim_out += 1
+        elif isinstance(item, builtins.int):
+            size = shape[dim_in]
             if item >= size or item < -size:
-                raise IndexError(f"index {item} is out of bounds for dimension {dim} with size "
-                                 f"{size}")
-        dim += item.ndim if isinstance(item, np.ndarray) and item.dtype == bool else 1
+                raise IndexError(f"index {item} is out of bounds for dimension {dim_in} with "
+                                 f"size {size}")
+            basic.append(item)
+            dim_in += 1
+        elif isinstance(item, slice):
+            basic.append(item)
+            dim_in += 1
+            dim_out += 1
+        elif item.dtype == np.bool_:
+            k = item.ndim
+            expected = tuple(shape[dim_in:dim_in + k])
+            for j in range(k):
+                if item.shape[j] != expected[j]:
+                    raise IndexError(f"The shape of the mask {list(item.shape)} at index {j} "
+                                     f"does not match the shape of the indexed tensor "
+                                     f"{list(expected)} at index {j}")
+            basic.extend([_ALL] * k)
+            advanced[dim_out] = item
+            dim_in += k
+            dim_out += k
+        else:
+            size = shape[dim_in]
+            if item.size and (item.max() >= size or item.min() < -size):
+                bad = item.max() if item.max() >= size else item.min()
+                raise IndexError(f"index {bad} is out of bounds for dimension {dim_in} with "
+                                 f"size {size}")
+            basic.append(_ALL)
+            advanced[dim_out] = item
+            dim_in += 1
+            dim_out += 1
+    if not builtins.any(i is Ellipsis for i in basic):
+        basic.append(Ellipsis)  # so that x[basic] is a view even when every entry is an int
+    if not advanced:
+        return tuple(basic), None
+    last = builtins.max(advanced)
+    return tuple(basic), tuple(advanced.get(d, _ALL) for d in range(last + 1))
+
+
+def take(x, basic, advanced):
+    """``x[basic][advanced]`` for an array or a Tensor."""
+    x = x[basic]
+    return x if advanced is None else x[advanced]
 
 
 class Slice(Primitive):
@@ -81,76 +152,85 @@ class Slice(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return scatter_into_zeros(g, ctx.in_shape, ctx.index, accumulate=False)
+        return scatter_into_zeros(g, ctx.in_shape, ctx.index, None)
 
     def name(self):
         return "SliceBackward0"
 
 
 class Index(Primitive):
-    """out = x[index] with integer or boolean arrays (a copy);  grad: g scatter-added back."""
+    """out = x[basic][advanced] with integer or boolean arrays (a copy);
+    grad: g scatter-added back (repeated positions add up)."""
 
     @staticmethod
-    def forward(ctx, x, index):
-        ctx.in_shape, ctx.index = x.shape, index
-        return x[index]
+    def forward(ctx, x, basic, advanced):
+        ctx.in_shape, ctx.basic, ctx.advanced = x.shape, basic, advanced
+        return take(x, basic, advanced)
 
     @staticmethod
     def backward(ctx, g):
-        return scatter_into_zeros(g, ctx.in_shape, ctx.index, accumulate=True)
+        return scatter_into_zeros(g, ctx.in_shape, ctx.basic, ctx.advanced)
+
+
+def _scatter(g, shape, basic, advanced):
+    """zeros(shape) with g added at ``x[basic][advanced]``'s positions."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if advanced is None or builtins.all(a is _ALL or a.dtype == np.bool_ for a in advanced):
+        _assign(out, basic, advanced, g)  # slices and masks never pick an element twice
+        return out
+    positions = take(np.arange(out.size).reshape(shape), basic, advanced)
+    np.add.at(out.reshape(-1), positions.reshape(-1), np.broadcast_to(g, positions.shape)
+              .reshape(-1))
+    return out
 
 
 class IndexScatter(Primitive):
-    """out = zeros(shape) with g added at ``index`` (the backward of indexing);
-    its own gradient reads the same positions back: d/dg = g_out[index]."""
+    """out = zeros(shape) with g added at ``x[basic][advanced]``'s positions (the backward of
+    indexing); its own gradient reads the same positions back: d/dg = grad[basic][advanced]."""
 
     @staticmethod
-    def forward(ctx, g, shape, index, accumulate):
-        ctx.index = index
-        out = np.zeros(shape, dtype=g.dtype)
-        if accumulate:
-            np.add.at(out, index, g)
-        else:
-            out[index] = g
-        return out
+    def forward(ctx, g, shape, basic, advanced):
+        ctx.basic, ctx.advanced = basic, advanced
+        return _scatter(g, shape, basic, advanced)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad[ctx.index]
+        return take(grad, ctx.basic, ctx.advanced)
 
 
-def scatter_into_zeros(g, shape, index, accumulate):
-    """zeros(shape) with g put (or added) at ``index``; differentiable when g is a Tensor."""
+def scatter_into_zeros(g, shape, basic, advanced):
+    """zeros(shape) with g added at the indexed positions; differentiable when g is a Tensor."""
     if isinstance(g, Tensor):
-        return IndexScatter.apply(g, shape=shape, index=index, accumulate=accumulate)
-    return IndexScatter.forward(None, g, shape, index, accumulate)
+        return IndexScatter.apply(g, shape=shape, basic=basic, advanced=advanced)
+    return _scatter(g, shape, basic, advanced)
 
 
 def getitem(input, index):
     """``x[index]``: ints, slices, None, ..., boolean masks and integer arrays, as in PyTorch."""
-    index, advanced = normalize_index(index)
-    if input._data.ndim == 0 and builtins.any(isinstance(i, (int, slice)) for i in index):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-    _check_bounds(input._data, index)
-    try:
-        if advanced:
-            return Index.apply(input, index=index)
-        return Slice.apply(input, index=index)
-    except IndexError as error:
-        raise IndexError(f"index error on a tensor of shape {list(input.shape)}: {error}") \
-            from None
+    basic, advanced = split_index(index, input._data.shape)
+    if advanced is None:
+        return Slice.apply(input, index=basic)
+    return Index.apply(input, basic=basic, advanced=advanced)
+
+
+def _sum_to(grad, shape):
+    """``unbroadcast`` that also drops the leading 1s a value may have beyond the target."""
+    extra = len(shape) - len(grad.shape)
+    if extra > 0:
+        grad = grad.reshape((1,) * extra + tuple(grad.shape))
+    return unbroadcast(grad, tuple(shape))
 
 
 class IndexPut(Primitive):
-    """out = x with out[index] = v;  d/dx = g except at index (0), d/dv = g[index] (summed back
-    to v's shape)."""
+    """out = x with out[index] = v;  d/dx = g with zeros at index,  d/dv = g[index] summed
+    back to v's shape."""
 
     @staticmethod
-    def forward(ctx, x, v, index):
-        ctx.index, ctx.in_shape, ctx.v_shape = index, x.shape, shape_of(v)
+    def forward(ctx, x, v, basic, advanced):
+        ctx.basic, ctx.advanced = basic, advanced
+        ctx.in_shape, ctx.v_shape = x.shape, shape_of(v)
         out = x.copy()
-        out[index] = v
+        _assign(out, basic, advanced, v)
         return out
 
     @staticmethod
@@ -158,29 +238,57 @@ class IndexPut(Primitive):
         grad_x = grad_v = None
         if ctx.needs_input_grad[0]:
             keep = np.ones(ctx.in_shape, dtype=bool)
-            keep[ctx.index] = False
+            _assign(keep, ctx.basic, ctx.advanced, False)
             grad_x = g * keep
         if ctx.needs_input_grad[1]:
-            grad_v = unbroadcast(g[ctx.index], ctx.v_shape)
+            grad_v = _sum_to(take(g, ctx.basic, ctx.advanced), ctx.v_shape)
         return grad_x, grad_v
+
+
+def _assign(array, basic, advanced, value):
+    """``array[basic][advanced] = value`` in place (``array[basic]`` is a view); the value
+    broadcasts to the indexed shape, after dropping leading 1s as PyTorch does."""
+    value_shape = shape_of(value)
+    # the indexed shape, read off a zero-stride array (nothing of array's size is allocated)
+    target = take(np.broadcast_to(np.empty((), np.bool_), array.shape), basic, advanced).shape \
+        if value_shape else ()
+    extra = len(value_shape) - len(target)
+    if extra > 0 and builtins.all(s == 1 for s in value_shape[:extra]):
+        value = value.reshape(value_shape[extra:])
+    try:
+        if advanced is None:
+            array[basic] = value
+        else:
+            array[basic][advanced] = value
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value_shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(target)}") from None
 
 
 def setitem(input, index, value):
     """``x[index] = value`` in place; recorded in the graph when value or x requires grad."""
     from .inplace import apply_inplace
 
-    index, _ = normalize_index(index)
+    basic, advanced = split_index(index, input._data.shape)
     value = as_tensor_operand(value)
     if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
         value = value.to(input.dtype)
-    _check_bounds(input._data, index)
     tracked = GradMode.enabled and (input._requires_grad or (
         isinstance(value, Tensor) and value._requires_grad))
     if not tracked:
-        input._data[index] = value._data if isinstance(value, Tensor) else value
+        _assign(input._data, basic, advanced,
+                value._data if isinstance(value, Tensor) else value)
         input._version_counter[0] += 1
         return
-    apply_inplace(input, lambda old: IndexPut.apply(old, value, index=index))
+    apply_inplace(input, lambda old: IndexPut.apply(old, value, basic=basic, advanced=advanced),
+                  (value,), "setitem")
+
+
+def _along(index, dim):
+    """The tuple of index arrays that addresses ``index`` along ``dim`` (open mesh elsewhere)."""
+    grids = list(np.ogrid[tuple(slice(s) for s in index.shape)])
+    grids[dim] = index
+    return tuple(grids)
 
 
 class Gather(Primitive):
@@ -189,7 +297,7 @@ class Gather(Primitive):
     @staticmethod
     def forward(ctx, x, index, dim):
         ctx.in_shape, ctx.index, ctx.dim = x.shape, index, dim
-        return np.take_along_axis(x, index, axis=dim)
+        return x[_along(index, dim)]
 
     @staticmethod
     def backward(ctx, g):
@@ -203,26 +311,23 @@ class ScatterAddZeros(Primitive):
     @staticmethod
     def forward(ctx, g, shape, index, dim):
         ctx.index, ctx.dim = index, dim
-        out = np.zeros(shape, dtype=g.dtype)
-        np.add.at(out, _full_index(index, dim), g)
-        return out
+        return _scatter_add(np.zeros(shape, dtype=g.dtype), g, index, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return gather(grad, ctx.dim, Tensor._make(ctx.index))
+        return Gather.apply(grad, index=ctx.index, dim=ctx.dim)
 
 
-def _full_index(index, dim):
-    """The tuple of index arrays that addresses ``index`` along ``dim`` (open mesh elsewhere)."""
-    grids = list(np.ogrid[tuple(slice(s) for s in index.shape)])
-    grids[dim] = index
-    return tuple(grids)
+def _scatter_add(out, src, index, dim):
+    """Add ``src[i][j]`` into ``out[i][index[i][j]]`` (dim=1), in place; returns ``out``."""
+    np.add.at(out, _along(index, dim), src[tuple(slice(s) for s in index.shape)])
+    return out
 
 
 def scatter_add_into_zeros(g, shape, index, dim):
     if isinstance(g, Tensor):
         return ScatterAddZeros.apply(g, shape=shape, index=index, dim=dim)
-    return ScatterAddZeros.forward(None, g, shape, index, dim)
+    return _scatter_add(np.zeros(shape, dtype=g.dtype), g, index, dim)
 
 
 def _check_index_tensor(index, op):
@@ -231,23 +336,57 @@ def _check_index_tensor(index, op):
     return index._data
 
 
-def gather(input, dim, index, *, sparse_grad=False):
-    """Pick values along ``dim`` at ``index`` (same number of dims as input)."""
-    data = _check_index_tensor(index, "gather")
-    dim = _wrap_dim(dim, input.ndim, "gather")
+def _check_scatter_index(data, input, dim, op, other=None):
+    """PyTorch's checks of a gather/scatter index: same ndim, no larger than input (and src)
+    outside ``dim``, values in range."""
     if data.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    if data.size and (data.max() >= input.shape[dim] or data.min() < 0):
-        raise RuntimeError(f"index {int(data.max())} is out of bounds for dimension {dim} with "
-                           f"size {input.shape[dim]}")
-    return Gather.apply(input, index=data, dim=dim)
+    for d in range(data.ndim):
+        if d != dim and data.shape[d] > input.shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index "
+                               f"{list(data.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {dim}")
+        if other is not None and data.shape[d] > other.shape[d]:
+            raise RuntimeError(f"Expected index {list(data.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {dim} and to be no "
+                               f"larger size than src {list(other.shape)}")
+    size = input.shape[dim]
+    if data.size and (data.max() >= size or data.min() < 0):
+        bad = data.max() if data.max() >= size else data.min()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
-def take_along_dim(input, indices, dim=None):
-    """``np.take_along_axis`` with PyTorch's name (flattened when dim is None)."""
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    """Pick values along ``dim`` at ``index``: out[i][j] = input[i][index[i][j]] for dim=1.
+
+    ``index`` has input's number of dims and may be smaller than input outside ``dim``.
+    """
+    data = _check_index_tensor(index, "gather")
+    dim = _wrap_dim(dim, input.ndim, "gather")
+    _check_scatter_index(data, input, dim, "gather")
+    return write_out(Gather.apply(input, index=data, dim=dim), out)
+
+
+def take_along_dim(input, indices, dim=None, *, out=None):
+    """Pick values along ``dim`` at ``indices`` (``np.take_along_axis``); input and indices
+    broadcast outside ``dim``; with dim None both are flattened first."""
     if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
-    return gather(input, dim, indices)
+        return write_out(gather(input.reshape(-1), 0, indices.reshape(-1)), out)
+    data = _check_index_tensor(indices, "take_along_dim")
+    if data.ndim != input.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {input.ndim} dimensions for input, and "
+                           f"{data.ndim} dimensions for indices")
+    dim = _wrap_dim(dim, input.ndim, "take_along_dim")
+    in_shape, idx_shape = list(input.shape), list(data.shape)
+    in_shape[dim] = idx_shape[dim] = 1
+    common = list(np.broadcast_shapes(tuple(in_shape), tuple(idx_shape)))
+    input_target = common[:dim] + [input.shape[dim]] + common[dim + 1:]
+    index_target = common[:dim] + [data.shape[dim]] + common[dim + 1:]
+    if tuple(input_target) != input.shape:
+        input = input.expand(input_target)
+    data = np.broadcast_to(data, index_target)
+    return write_out(gather(input, dim, Tensor._make(data)), out)
 
 
 class ScatterAdd(Primitive):
@@ -256,31 +395,43 @@ class ScatterAdd(Primitive):
     @staticmethod
     def forward(ctx, x, src, index, dim):
         ctx.index, ctx.dim = index, dim
-        out = x.copy()
-        np.add.at(out, _full_index(index, dim), src[tuple(slice(s) for s in index.shape)])
-        return out
+        return _scatter_add(x.copy(), src, index, dim)
 
     @staticmethod
     def backward(ctx, g):
         grad_src = None
         if ctx.needs_input_grad[1]:
-            grad_src = np.take_along_axis(g, ctx.index, axis=ctx.dim) if isinstance(
-                g, np.ndarray) else gather(g, ctx.dim, Tensor._make(ctx.index))
+            grad_src = g[_along(ctx.index, ctx.dim)] if isinstance(g, np.ndarray) else \
+                Gather.apply(g, index=ctx.index, dim=ctx.dim)
         return g, grad_src
 
 
 def scatter_add(input, dim, index, src):
-    """Add ``src`` into a copy of ``input`` along ``dim`` at ``index``."""
+    """Add ``src`` into a copy of ``input`` along ``dim`` at ``index``:
+    out[i][index[i][j]] += src[i][j] for dim=1 (repeated indices add up)."""
     data = _check_index_tensor(index, "scatter_add")
     dim = _wrap_dim(dim, input.ndim, "scatter_add")
+    _check_scatter_index(data, input, dim, "scatter_add", src)
+    if src.dtype != input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     return ScatterAdd.apply(input, src, index=data, dim=dim)
 
 
-def index_select(input, dim, index):
+def index_select(input, dim, index, *, out=None):
     """The slices of ``input`` along ``dim`` at the positions in the 1-D ``index``."""
     data = _check_index_tensor(index, "index_select")
+    if data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
     dim = _wrap_dim(dim, input.ndim, "index_select")
-    return getitem(input, (slice(None),) * dim + (data.reshape(-1),))
+    size = input.shape[dim] if input.ndim else 1
+    bad = data.reshape(-1)[(data.reshape(-1) < 0) | (data.reshape(-1) >= size)]
+    if bad.size:  # PyTorch's two messages: one for dim 0, one for the other dims
+        if dim == 0:
+            raise IndexError("index out of range in self")
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} axis_dim={size}")
+    if input.ndim == 0:
+        return write_out(input.reshape(data.shape), out)
+    return write_out(getitem(input, (_ALL,) * dim + (data.reshape(-1),)), out)
 
 
 class MaskedFill(Primitive):
@@ -297,7 +448,11 @@ class MaskedFill(Primitive):
 
 
 def masked_fill(input, mask, value):
-    """Set the elements where ``mask`` is True to ``value`` (out of place)."""
+    """Set the elements where ``mask`` (bool, broadcast) is True to ``value`` (out of place).
+
+    ``value`` is a number or a 0-d tensor; a 0-d tensor that requires grad receives the sum of
+    the gradient at the filled positions.
+    """
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{getattr(mask, 'dtype', type(mask).__name__)}")
@@ -305,7 +460,7 @@ def masked_fill(input, mask, value):
         if value.ndim != 0:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
-        if value._requires_grad:
+        if value._requires_grad and GradMode.enabled:
             return where(mask, value.to(input.dtype), input)
         value = value.item()
     return MaskedFill.apply(input, mask._data, value)
@@ -321,8 +476,12 @@ class Where(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return (None, unbroadcast(g * ctx.cond, ctx.shapes[0]),
-                unbroadcast(g * ~ctx.cond, ctx.shapes[1]))
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[1]:
+            grad_a = unbroadcast(g * ctx.cond, ctx.shapes[0])
+        if ctx.needs_input_grad[2]:
+            grad_b = unbroadcast(g * ~ctx.cond, ctx.shapes[1])
+        return None, grad_a, grad_b
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -335,23 +494,26 @@ def where(condition, input=None, other=None, *, out=None):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {condition.dtype}")
     a, b = binary_operands(input, other)
-    from ._util import write_out
-
     return write_out(Where.apply(cond, a, b), out)
 
 
-def nonzero(input, *, as_tuple=False):
+def nonzero(input, *, out=None, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D ones."""
-    found = np.nonzero(input._data if input._data.ndim else input._data.reshape(1))
+    data = input._data
     if as_tuple:
+        found = np.nonzero(data if data.ndim else data.reshape(1))
         return tuple(Tensor._make(i.astype(np.int64)) for i in found)
-    return Tensor._make(np.stack(found, axis=1).astype(np.int64) if found else
-                        np.zeros((0, 0), dtype=np.int64))
+    if data.ndim == 0:
+        return write_out(Tensor._make(np.zeros((int(data != 0), 0), dtype=np.int64)), out)
+    return write_out(Tensor._make(np.argwhere(data).astype(np.int64)), out)
 
 
-def masked_select(input, mask):
-    """The elements where ``mask`` is True, as a 1-D tensor."""
-    mask_data = np.broadcast_to(mask._data, np.broadcast_shapes(mask.shape, input.shape))
-    if mask_data.shape != input.shape:
-        input = input.expand(mask_data.shape)
-    return getitem(input, Tensor._make(mask_data))
+def masked_select(input, mask, *, out=None):
+    """The elements where ``mask`` (bool, broadcast with input) is True, as a 1-D tensor."""
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = np.broadcast_shapes(mask.shape, input.shape)
+    mask_data = np.broadcast_to(mask._data, shape)
+    if tuple(input.shape) != shape:
+        input = input.expand(shape)
+    return write_out(getitem(input, Tensor._make(mask_data)), out)

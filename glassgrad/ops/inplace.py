@@ -12,7 +12,7 @@ A leaf that requires grad can only be changed inside ``no_grad()``, as in PyTorc
 import numpy as np
 
 from ..autograd.grad_mode import GradMode
-from ..tensor import Tensor
+from ..tensor import Tensor, _scalar_type_name
 
 __all__ = ["apply_inplace", "inplace_op"]
 
@@ -37,11 +37,11 @@ def _write(tensor, result, op_name):
         except ValueError:
             target = data.shape
         if target != tensor._data.shape:
-            raise RuntimeError(f"{op_name}: output with shape {list(tensor.shape)} doesn't match "
-                               f"the broadcast shape {list(target)}")
+            raise RuntimeError(f"output with shape {list(tensor.shape)} doesn't match the "
+                               f"broadcast shape {list(target)}")
     if not np.can_cast(data.dtype, tensor._data.dtype, casting="same_kind"):
-        raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
-                           f"desired output type {tensor.dtype.name.capitalize()}")
+        raise RuntimeError(f"result type {_scalar_type_name(result)} can't be cast to the "
+                           f"desired output type {_scalar_type_name(tensor)}")
     np.copyto(tensor._data, data, casting="unsafe")
 
 

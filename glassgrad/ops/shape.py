@@ -10,9 +10,10 @@ import builtins
 
 import numpy as np
 
+from .._dtype import result_numpy_dtype
 from ..autograd.function import Primitive
 from ..tensor import Tensor, _wrap_dim
-from ._util import binary_operands, unbroadcast, write_out
+from ._util import cast, unbroadcast, write_out
 
 __all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "squeeze",
            "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim",
@@ -54,22 +55,28 @@ def _infer_shape(shape, numel, op):
     return shape
 
 
+_VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
+               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+def _can_view(data, shape):
+    """True if ``data`` can be seen with ``shape`` without copying (what ``view`` needs)."""
+    try:
+        np.reshape(data, shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
 class Reshape(Primitive):
-    """out = x with a new shape;  the gradient is reshaped back."""
+    """out = x seen with a new shape (a view: same storage);  the gradient is reshaped back."""
 
     _view = True
 
     @staticmethod
-    def forward(ctx, x, shape, copy_allowed=True):
+    def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        if copy_allowed:
-            return x.reshape(shape)
-        try:
-            return np.reshape(x, shape, copy=False)
-        except ValueError:
-            raise RuntimeError("view size is not compatible with input tensor's size and stride "
-                               "(at least one dimension spans across two contiguous subspaces). "
-                               "Use .reshape(...) instead.") from None
+        return np.reshape(x, shape, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -77,6 +84,21 @@ class Reshape(Primitive):
 
     def name(self):
         return "ViewBackward0"
+
+
+class ReshapeCopy(Reshape):
+    """out = a copy of x in a new shape, for ``reshape`` of a layout no view can describe
+    (e.g. a transposed matrix flattened);  the gradient is reshaped back."""
+
+    _view = False
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return np.reshape(x, shape, copy=True)
+
+    def name(self):
+        return "UnsafeViewBackward0"
 
 
 class Unsqueeze(Reshape):
@@ -90,21 +112,30 @@ class Squeeze(Reshape):
 
 
 def reshape(input, *shape):
-    """The same values in a new shape (one size may be -1); a view when possible."""
+    """The same values in a new shape (one size may be -1); a view when possible, else a copy.
+
+    Example:
+        >>> glassgrad.arange(6).reshape(2, -1).shape
+        glassgrad.Size([2, 3])
+    """
     shape = _infer_shape(shape_args(shape, "reshape"), input._data.size, "reshape")
-    if shape == input._data.shape:
+    data = input._data
+    if data.flags.c_contiguous or _can_view(data, shape):
         return Reshape.apply(input, shape=shape)
-    return Reshape.apply(input, shape=shape)
+    return ReshapeCopy.apply(input, shape=shape)
 
 
 def view(input, *shape):
-    """The same storage seen with a new shape (``Tensor.view``); raises if a copy is needed."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
+    """The same storage seen with a new shape (``Tensor.view``); raises if a copy is needed
+    (use ``reshape`` or ``contiguous()`` first). ``view(dtype)`` reinterprets the bytes."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer, Tensor)):
         from .._dtype import to_dtype
 
         return Tensor._make(input._data.view(to_dtype(shape[0]).numpy))
     shape = _infer_shape(shape_args(shape, "view"), input._data.size, "view")
-    return Reshape.apply(input, shape=shape, copy_allowed=False)
+    if not _can_view(input._data, shape):
+        raise RuntimeError(_VIEW_ERROR)
+    return Reshape.apply(input, shape=shape)
 
 
 def view_as(input, other):
@@ -118,8 +149,13 @@ def reshape_as(input, other):
 
 
 def contiguous(input, memory_format=None):
-    """The tensor itself (NumPy arrays made by glassgrad are laid out as needed)."""
-    return input
+    """The tensor itself if its elements are in row-major order, else a row-major copy (still
+    connected to the graph), so that ``x.t().contiguous().view(-1)`` works as in PyTorch."""
+    if input._data.flags.c_contiguous:
+        return input
+    from .elementwise import clone
+
+    return clone(input)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -141,7 +177,14 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one may be -1)."""
     dim = _wrap_dim(dim, input.ndim, "unflatten")
-    sizes = _infer_shape(tuple(sizes), input.shape[dim], "unflatten")
+    sizes = shape_args(tuple(sizes), "unflatten")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = _infer_shape(sizes, input.shape[dim], "unflatten")
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({input.shape[dim]}) in the input tensor") from None
     return reshape(input, tuple(input.shape[:dim]) + sizes + tuple(input.shape[dim + 1:]))
 
 
@@ -152,10 +195,19 @@ def squeeze(input, dim=None):
         axes = [i for i, s in enumerate(shape) if s == 1]
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = [_wrap_dim(d, input.ndim, "squeeze") for d in dims]
+        axes = _unique_dims(dims, input.ndim, "squeeze")
         axes = [a for a in axes if input.ndim and shape[a] == 1]
     new_shape = tuple(s for i, s in enumerate(shape) if i not in axes)
     return Squeeze.apply(input, shape=new_shape)
+
+
+def _unique_dims(dims, ndim, op):
+    """Wrap each dim; PyTorch refuses a dim named twice."""
+    axes = [_wrap_dim(d, ndim, op) for d in dims]
+    for a in axes:
+        if axes.count(a) > 1:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    return axes
 
 
 def unsqueeze(input, dim):
@@ -225,16 +277,29 @@ def t(input):
 
 
 def movedim(input, source, destination):
-    """Move dim(s) ``source`` to position(s) ``destination``."""
-    order = np.moveaxis(np.arange(input.ndim).reshape([1] * input.ndim), source, destination)
-    src = source if isinstance(source, (tuple, list)) else [source]
-    dst = destination if isinstance(destination, (tuple, list)) else [destination]
-    dims = [d for d in range(input.ndim) if d not in [s % input.ndim for s in src]]
-    for s, d in sorted(zip([s % input.ndim for s in src], [d % input.ndim for d in dst]),
-                       key=lambda pair: pair[1]):
-        dims.insert(d, s)
-    del order
-    return permute(input, dims)
+    """Move dim(s) ``source`` to position(s) ``destination``; the other dims keep their order.
+
+    Example:
+        >>> glassgrad.zeros(2, 3, 4).movedim(0, -1).shape
+        glassgrad.Size([3, 4, 2])
+    """
+    src = list(source) if isinstance(source, (tuple, list)) else [source]
+    dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
+    ndim = input.ndim
+    src = [_wrap_dim(d, ndim, "movedim") for d in src]
+    dst = [_wrap_dim(d, ndim, "movedim") for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if ndim == 0:
+        return Permute.apply(input, dims=())
+    rest = iter(d for d in range(ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return Permute.apply(input, dims=tuple(placed[i] if i in placed else next(rest)
+                                           for i in range(ndim)))
 
 
 class Expand(Primitive):
@@ -257,10 +322,14 @@ def expand(input, *sizes):
     sizes = shape_args(sizes, "expand")
     shape = input._data.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(glassgrad.FloatTensor{{{list(shape)}}}, size={list(sizes)}): "
-                           "the number of sizes provided must be greater or equal to the number "
-                           "of dimensions in the tensor")
+        raise RuntimeError(f"expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the "
+                           f"number of sizes provided ({len(sizes)}) must be greater or equal to "
+                           f"the number of dimensions in the tensor ({len(shape)})")
     offset = len(sizes) - len(shape)
+    for i, s in enumerate(sizes[:offset]):
+        if s < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
+                               f"leading, non-existing dimension {i}")
     target = tuple(shape[i - offset] if s == -1 and i >= offset else s
                    for i, s in enumerate(sizes))
     for i, s in enumerate(shape):
@@ -269,8 +338,6 @@ def expand(input, *sizes):
                                f"match the existing size ({s}) at non-singleton dimension "
                                f"{i + offset}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                f"{list(shape)}")
-    if target == shape:
-        return input if not input._requires_grad else Expand.apply(input, shape=target)
     return Expand.apply(input, shape=target)
 
 
@@ -314,20 +381,24 @@ def repeat(input, *repeats):
 
 def tile(input, dims):
     """``np.tile`` semantics: missing leading repeats count as 1."""
-    dims = tuple(dims)
+    dims = shape_args((dims,) if isinstance(dims, (int, np.integer)) else dims, "tile")
     if len(dims) < input.ndim:
         dims = (1,) * (input.ndim - len(dims)) + dims
     return repeat(input, dims)
 
 
 class Cat(Primitive):
-    """out = the inputs joined along ``dim``;  each input's gradient is its slice of g."""
+    """out = the inputs joined along ``dim``;  each input's gradient is its slice of g.
+
+    Inputs marked in ``skip`` (PyTorch's legacy empty 1-D tensors, accepted next to tensors of
+    any shape) take no part and get an empty gradient.
+    """
 
     @staticmethod
-    def forward(ctx, *arrays, dim):
+    def forward(ctx, *arrays, dim, skip):
         ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        return np.concatenate(arrays, axis=dim)
+        ctx.sizes = [None if s else a.shape[dim] for a, s in zip(arrays, skip)]
+        return np.concatenate([a for a, s in zip(arrays, skip) if not s], axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -335,49 +406,60 @@ class Cat(Primitive):
         start = 0
         lead = (slice(None),) * ctx.dim
         for size in ctx.sizes:
+            if size is None:
+                grads.append(np.zeros(0, g.dtype) if isinstance(g, np.ndarray) else
+                             g.reshape(-1)[:0])
+                continue
             grads.append(g[lead + (slice(start, start + size),)])
             start += size
         return tuple(grads)
 
 
 def _same_dtype(tensors):
+    """The tensors cast to their common dtype (``torch.result_type`` of all of them)."""
     tensors = list(tensors)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
     if builtins.any(t._data.dtype != tensors[0]._data.dtype for t in tensors):
-        target = tensors[0]
-        for t in tensors[1:]:
-            target, _ = binary_operands(target, t)
-        from ._util import cast
-
-        tensors = [cast(t, np.result_type(*[x._data for x in tensors]) if
-                        builtins.all(x._data.ndim for x in tensors) else target._data.dtype)
-                   for t in tensors]
+        target = result_numpy_dtype([t._data.reshape(-1) for t in tensors])
+        tensors = [cast(t, target) for t in tensors]
     return tensors
 
 
 def cat(tensors, dim=0, *, out=None):
-    """Join tensors along an existing dim (their other dims must match)."""
+    """Join tensors along an existing dim (their other dims must match).
+
+    Example:
+        >>> glassgrad.cat([glassgrad.zeros(2, 3), glassgrad.ones(1, 3)]).shape
+        glassgrad.Size([3, 3])
+    """
     tensors = _same_dtype(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    tensors = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)] or tensors[:1]
-    ndim = tensors[0].ndim
-    if ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    skip = [t.ndim == 1 and t.shape[0] == 0 for t in tensors]
+    if builtins.all(skip):
+        skip = [False] * len(tensors)
+    ref = tensors[skip.index(False)]
+    ndim = ref.ndim
     dim = _wrap_dim(dim, ndim, "cat")
     for i, t in enumerate(tensors):
+        if skip[i]:
+            continue
         if t.ndim != ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and "
                                f"{t.ndim}")
         for d in range(ndim):
-            if d != dim and t.shape[d] != tensors[0].shape[d]:
+            if d != dim and t.shape[d] != ref.shape[d]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
-                                   f"Expected size {tensors[0].shape[d]} but got size "
-                                   f"{t.shape[d]} for tensor number {i} in the list.")
-    return write_out(Cat.apply(*tensors, dim=dim), out)
+                                   f"Expected size {ref.shape[d]} but got size {t.shape[d]} "
+                                   f"for tensor number {i} in the list.")
+    return write_out(Cat.apply(*tensors, dim=dim, skip=tuple(skip)), out)
 
 
 concat = concatenate = cat
@@ -411,21 +493,41 @@ def stack(tensors, dim=0, *, out=None):
     return write_out(Stack.apply(*tensors, dim=dim), out)
 
 
-def hstack(tensors):
-    """Stack along dim 1 (dim 0 for 1-D tensors)."""
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+def hstack(tensors, *, out=None):
+    """Join along dim 1 (dim 0 for 1-D tensors; 0-d tensors count as 1-D)."""
+    tensors = [t.reshape(1) if t.ndim == 0 else t for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
 
 
-def vstack(tensors):
-    """Stack along dim 0 (1-D tensors become rows)."""
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+def vstack(tensors, *, out=None):
+    """Join along dim 0 (1-D and 0-d tensors become rows)."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0, out=out)
 
 
 def narrow(input, dim, start, length):
     """The slice ``start:start+length`` along ``dim`` (a view)."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, input.ndim, "narrow")
-    start = start + input.shape[dim] if start < 0 else start
-    return input[(slice(None),) * dim + (slice(start, start + length),)]
+    start, length = int(start), int(length)
+    size = input.shape[dim]
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start < -size or start > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but "
+                         f"got {start})")
+    start = start + size if start < 0 else start
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
+    return _slice_dim(input, dim, start, start + length)
+
+
+def _slice_dim(input, dim, start, stop):
+    """``input[..., start:stop, ...]`` along ``dim`` (a view)."""
+    from .indexing import Slice
+
+    return Slice.apply(input, index=(slice(None),) * dim + (slice(start, stop),))
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -437,7 +539,9 @@ def split(tensor, split_size_or_sections, dim=0):
         if size <= 0 and length:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {length}")
-        sizes = [builtins.min(size, length - s) for s in range(0, length, size)] or [0]
+        sizes = [builtins.min(size, length - s) for s in range(0, length, size)] if size \
+            else []
+        sizes = sizes or [0]
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != length:
@@ -446,7 +550,7 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"split_sizes={sizes}")
     pieces, start = [], 0
     for size in sizes:
-        pieces.append(narrow(tensor, dim, start, size))
+        pieces.append(_slice_dim(tensor, dim, start, start + size))
         start += size
     return tuple(pieces)
 
@@ -457,20 +561,38 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     dim = _wrap_dim(dim, input.ndim, "chunk")
     length = input.shape[dim]
-    size = -(-length // chunks) if length else 1
-    return split(input, builtins.max(size, 1), dim)
+    if length == 0:
+        return tuple(_slice_dim(input, dim, 0, 0) for _ in range(chunks))
+    return split(input, -(-length // chunks), dim)
 
 
 def unbind(input, dim=0):
     """The slices along ``dim`` as a tuple (that dim removed)."""
+    from .indexing import Slice
+
     dim = _wrap_dim(dim, input.ndim, "unbind")
-    return tuple(input[(slice(None),) * dim + (i,)] for i in range(input.shape[dim]))
+    lead = (slice(None),) * dim
+    return tuple(Slice.apply(input, index=lead + (i,)) for i in range(input.shape[dim]))
+
+
+class Flip(Primitive):
+    """out = x reversed along ``axes`` (a copy, as in PyTorch);  the gradient is reversed the
+    same way: out[i] = x[n - 1 - i]  gives  dL/dx[j] = g[n - 1 - j]."""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.flip(x, axes).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, np.ndarray):
+            return np.flip(g, ctx.axes)
+        return Flip.apply(g, axes=ctx.axes)
 
 
 def flip(input, dims):
-    """Reverse the order of elements along ``dims``."""
+    """Reverse the order of elements along ``dims`` (an int or a sequence)."""
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
-    index = [slice(None)] * input.ndim
-    for d in dims:
-        index[_wrap_dim(d, input.ndim, "flip")] = slice(None, None, -1)
-    return input[tuple(index)]
+    axes = _unique_dims(dims, input.ndim, "flip") if input.ndim else []
+    return Flip.apply(input, axes=tuple(axes))
