@@ -24,13 +24,18 @@ w = gg.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
 b = gg.tensor([0.1, -0.2], requires_grad=True)
 inputs = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
 loss = (inputs @ w + b).tanh().pow(2).mean()
-node, depth = loss.grad_fn, 0
-while node is not None:
-    print("   " + "  " * depth + node.name())
-    children = [n for n, _ in node.next_functions if n is not None]
-    for leaf in children[1:]:
-        print("   " + "  " * (depth + 1) + leaf.name())
-    node, depth = (children[0] if children else None), depth + 1
+
+
+def show(node, depth=1):
+    """Print the backward graph below ``node`` (leaves appear as AccumulateGrad)."""
+    label = "AccumulateGrad" if node.name().endswith("AccumulateGrad") else node.name()
+    print("   " + "  " * depth + label)
+    for child, _ in node.next_functions:
+        if child is not None:
+            show(child, depth + 1)
+
+
+show(loss.grad_fn)
 print()
 
 print("4. Gradient descent with autograd: fit y = 2x + 1")
@@ -48,7 +53,8 @@ for step in range(201):
         w.grad.zero_()
         b.grad.zero_()
     if step % 50 == 0:
-        print(f"   step {step:3d}: loss = {loss.item():.5f}, w = {w.item():.4f}, b = {b.item():.4f}")
+        print(f"   step {step:3d}: loss = {loss.item():.5f}, "
+              f"w = {w.item():.4f}, b = {b.item():.4f}")
 
 print("\n5. Second derivatives: d2/dx2 of x^3 at x = 3 is 6x = 18")
 x = gg.tensor(3.0, requires_grad=True)

@@ -69,13 +69,16 @@ _METHODS = {
     "allclose": comparison.allclose, "logical_and": comparison.logical_and,
     "logical_or": comparison.logical_or, "logical_xor": comparison.logical_xor,
     "logical_not": comparison.logical_not, "bitwise_not": comparison.bitwise_not,
+    "bitwise_and": comparison.bitwise_and, "bitwise_or": comparison.bitwise_or,
+    "bitwise_xor": comparison.bitwise_xor,
 }
 
 # In-place methods ``name_`` made from the out-of-place function of the same name.
 _INPLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "sin", "cos",
             "tanh", "sigmoid", "relu", "clamp", "floor", "ceil", "round", "sign", "masked_fill",
             "reciprocal", "square", "trunc", "clip", "log1p", "expm1", "rsqrt", "remainder",
-            "fmod", "maximum", "minimum"]
+            "fmod", "maximum", "minimum", "tan", "log2", "log10", "floor_divide", "negative",
+            "absolute", "subtract", "multiply", "divide", "true_divide"]
 
 
 def _where(self, condition, other):
@@ -322,12 +325,12 @@ def _setitem(self, index, value):
     indexing.setitem(self, index, value)
 
 
-def _bool_op(function, name):
+def _comparison_operator(function):
+    """``==``/``!=``: like PyTorch, a comparison with a non-number (None, a str) is not an
+    element-wise comparison; Python then falls back to identity (``t == None`` is False)."""
     def method(self, other):
-        if self._data.dtype.kind == "f" or (isinstance(other, Tensor) and
-                                            other._data.dtype.kind == "f"):
-            raise TypeError(f"unsupported operand type(s) for {name}: a floating-point tensor "
-                            "(use logical_and / logical_or on bool tensors)")
+        if other is None or isinstance(other, (str, bytes)):
+            return NotImplemented
         return function(self, other)
 
     return method
@@ -344,18 +347,23 @@ _OPERATORS = {
     "__pow__": elementwise.pow, "__rpow__": _reflected(elementwise.pow),
     "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul),
     "__neg__": elementwise.neg, "__pos__": lambda self: self, "__abs__": elementwise.abs,
-    "__eq__": comparison.eq, "__ne__": comparison.ne, "__lt__": comparison.lt,
+    "__eq__": _comparison_operator(comparison.eq), "__ne__": _comparison_operator(comparison.ne),
+    "__lt__": comparison.lt,
     "__le__": comparison.le, "__gt__": comparison.gt, "__ge__": comparison.ge,
-    "__and__": _bool_op(comparison.bitwise_and, "&"),
-    "__rand__": _bool_op(_reflected(comparison.bitwise_and), "&"),
-    "__or__": _bool_op(comparison.bitwise_or, "|"),
-    "__ror__": _bool_op(_reflected(comparison.bitwise_or), "|"),
-    "__xor__": _bool_op(comparison.bitwise_xor, "^"),
+    "__and__": comparison.bitwise_and, "__rand__": _reflected(comparison.bitwise_and),
+    "__or__": comparison.bitwise_or, "__ror__": _reflected(comparison.bitwise_or),
+    "__xor__": comparison.bitwise_xor, "__rxor__": _reflected(comparison.bitwise_xor),
     "__invert__": comparison.bitwise_not,
     "__iadd__": _augmented(elementwise.add, "__iadd__"),
     "__isub__": _augmented(elementwise.sub, "__isub__"),
     "__imul__": _augmented(elementwise.mul, "__imul__"),
     "__itruediv__": _augmented(elementwise.div, "__itruediv__"),
+    "__ifloordiv__": _augmented(elementwise.floor_divide, "__ifloordiv__"),
+    "__imod__": _augmented(elementwise.remainder, "__imod__"),
+    "__ipow__": _augmented(elementwise.pow, "__ipow__"),
+    "__iand__": _augmented(comparison.bitwise_and, "__iand__"),
+    "__ior__": _augmented(comparison.bitwise_or, "__ior__"),
+    "__ixor__": _augmented(comparison.bitwise_xor, "__ixor__"),
     "__getitem__": _getitem, "__setitem__": _setitem,
     "__array_ufunc__": __array_ufunc__, "__array_function__": __array_function__,
 }

@@ -434,6 +434,10 @@ class Tensor:
 
     @property
     def mT(self):
+        """The last two dims swapped (matrices or batches of matrices)."""
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     @property

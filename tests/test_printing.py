@@ -1,12 +1,12 @@
 """Compare glassgrad's tensor formatting with the output of real PyTorch."""
 
 import numpy as np
-import torch
-from glassgrad._printing import format_tensor, format_scalar, needs_dtype_suffix
-
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from glassgrad._printing import format_scalar, format_tensor, needs_dtype_suffix
 
 NAN, INF = float("nan"), float("inf")
 

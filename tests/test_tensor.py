@@ -207,19 +207,11 @@ GRAD_FN_OPS = {
     "where": lambda L, x, y: L.where(x > 1, x, y),
     "norm": lambda L, x, y: x.norm(),
     "logsumexp": lambda L, x, y: x.logsumexp(1),
-    "mean": pytest.param(lambda L, x, y: x.mean(), marks=pytest.mark.xfail(
-        strict=True, reason="reduction.py: mean is recorded as sum / n (DivBackward0), torch "
-                            "records MeanBackward0")),
-    "var": pytest.param(lambda L, x, y: x.var(), marks=pytest.mark.xfail(
-        strict=True, reason="reduction.py: var is composed (DivBackward0), torch records "
-                            "VarBackward0")),
-    "t": pytest.param(lambda L, x, y: x.t(), marks=pytest.mark.xfail(
-        strict=True, reason="shape.py: t() is recorded as TransposeBackward0, torch TBackward0")),
-    "squeeze": pytest.param(lambda L, x, y: x.unsqueeze(0).squeeze(0), marks=pytest.mark.xfail(
-        strict=True, reason="shape.py: squeeze(dim) records SqueezeBackward0, torch "
-                            "SqueezeBackward1")),
-    "select": pytest.param(lambda L, x, y: x[0], marks=pytest.mark.xfail(
-        strict=True, reason="indexing.py: x[0] records SliceBackward0, torch SelectBackward0")),
+    "mean": lambda L, x, y: x.mean(),
+    "var": lambda L, x, y: x.var(),
+    "t": lambda L, x, y: x.t(),
+    "squeeze": lambda L, x, y: x.unsqueeze(0).squeeze(0),
+    "select": lambda L, x, y: x[0],
 }
 
 

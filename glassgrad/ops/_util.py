@@ -107,14 +107,28 @@ def cast(x, np_dtype):
     return ToCopy.apply(x, dtype=np.dtype(np_dtype))
 
 
-def write_out(result, out):
-    """Support ``out=``: copy ``result`` into ``out`` (resizing it) and return ``out``."""
+_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long", "int32": "int",
+               "bool": "bool", "float16": "half", "uint8": "unsigned char", "int8": "signed char",
+               "int16": "short"}
+
+
+def write_out(result, out, strict_dtype=False):
+    """Support ``out=``: copy ``result`` into ``out`` (resizing it) and return ``out``.
+
+    As in PyTorch, a result that would need a gradient cannot be written to ``out``; with
+    ``strict_dtype`` (matrix products) ``out`` must already have the result's dtype.
+    """
     if out is None:
         return result
-    if out._requires_grad and result._requires_grad:
-        raise RuntimeError(f"{result.grad_fn.name() if result.grad_fn else 'op'}(): functions "
-                           "with out=... arguments don't support automatic differentiation, but "
-                           "one of the arguments requires grad.")
+    if result._requires_grad:
+        raise RuntimeError(f"{result.grad_fn.name()}: functions with out=... arguments don't "
+                           "support automatic differentiation, but one of the arguments "
+                           "requires grad.")
+    if strict_dtype and out._data.dtype != result._data.dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype "
+                           f"{_TYPE_NAMES.get(result._data.dtype.name, result._data.dtype.name)}, "
+                           f"but got {_TYPE_NAMES.get(out._data.dtype.name, out._data.dtype.name)}"
+                           " instead")
     if out._data.shape == result._data.shape:
         np.copyto(out._data, result._data, casting="same_kind")
     else:

@@ -155,6 +155,8 @@ class Slice(Primitive):
         return scatter_into_zeros(g, ctx.in_shape, ctx.index, None)
 
     def name(self):
+        if all(isinstance(i, (int, np.integer)) or i is Ellipsis for i in self.index):
+            return "SelectBackward0"
         return "SliceBackward0"
 
 

@@ -102,7 +102,7 @@ def _check_matmul(op, a, b):
 def _product(op, input, other, out):
     a, b = _operands(op, input, other)
     _check_matmul(op, a, b)
-    return write_out(MatMul.apply(a, b), out)
+    return write_out(MatMul.apply(a, b), out, strict_dtype=True)
 
 
 def matmul(input, other, *, out=None):

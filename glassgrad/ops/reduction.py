@@ -88,8 +88,32 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
                            f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}")
     keepdim = keepdim if keepdims is None else keepdims
     axes = _resolve_dims(dim, axis, input.ndim, "mean")
-    total = sum(input, axes, keepdim)
-    return write_out(total / _count(input, axes) if input.numel() else total * np.nan, out)
+    return write_out(Mean.apply(input, axes=axes, keepdim=keepdim), out)
+
+
+class Mean(Primitive):
+    """out = (1/n) * sum of x over axes;  d/dx_i = 1/n for every reduced element.
+
+    The composite ``sum(x) / n`` gives the same numbers; one primitive records one node (PyTorch's
+    MeanBackward) and keeps no saved values, so the graph can be walked twice.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        count = 1
+        for a in axes:
+            count *= x.shape[a]
+        ctx.in_shape, ctx.axes, ctx.count = x.shape, axes, count
+        total = x.sum(axis=axes, keepdims=keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / count if count else total * np.nan, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand_back(g / ctx.count, ctx.in_shape, ctx.axes)
+
+    def name(self):
+        return "MeanBackward1" if len(self.axes) != len(self.in_shape) else "MeanBackward0"
 
 
 def _variance_args(op, input, dim, legacy, correction, keepdim, unbiased):
@@ -111,15 +135,39 @@ def _variance_args(op, input, dim, legacy, correction, keepdim, unbiased):
     return wrap_dims(dim, input.ndim, op), correction, keepdim
 
 
+class Var(Primitive):
+    """out = sum((x - mean)^2) / (n - correction) over axes;
+    d/dx_i = 2 (x_i - mean) / (n - correction)  (the mean's own dependence on x cancels out)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        n = 1
+        for a in axes:
+            n *= x.shape[a]
+        ctx.save_for_backward(x)
+        ctx.axes, ctx.factor = axes, (2.0 / (n - correction) if n != correction else np.inf)
+        # accumulate in float64 (as PyTorch's two-pass kernel is exact enough to give exactly 0
+        # for a constant input, where std's gradient is defined as 0)
+        centered = x - x.mean(axis=axes, keepdims=True, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = (centered * centered).sum(axis=axes, keepdims=keepdim)
+            return np.asarray(total / builtins.max(n - correction, 0)).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        return keep_dims(g, x.shape, ctx.axes) * centered * ctx.factor
+
+
 def _var(input, axes, correction, keepdim, op="var"):
-    """sum((x - mean)^2) / max(n - correction, 0), composed of primitives."""
-    centered = input - mean(input, axes, keepdim=True)
+    """The variance primitive, with PyTorch's warning when n - correction <= 0."""
     n = _count(input, axes)
     if n - correction <= 0:
         warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
-    return sum(centered * centered, axes, keepdim) / builtins.max(n - correction, 0)
+    return Var.apply(input, axes=axes, correction=correction, keepdim=keepdim)
 
 
 def var(input, dim=None, *legacy, correction=None, keepdim=False, unbiased=None, out=None):

@@ -111,6 +111,16 @@ class Squeeze(Reshape):
         return "SqueezeBackward0"
 
 
+class SqueezeDim(Reshape):
+    def name(self):
+        return "SqueezeBackward1"
+
+
+class SqueezeDims(Reshape):
+    def name(self):
+        return "SqueezeBackward2"
+
+
 def reshape(input, *shape):
     """The same values in a new shape (one size may be -1); a view when possible, else a copy.
 
@@ -198,7 +208,8 @@ def squeeze(input, dim=None):
         axes = _unique_dims(dims, input.ndim, "squeeze")
         axes = [a for a in axes if input.ndim and shape[a] == 1]
     new_shape = tuple(s for i, s in enumerate(shape) if i not in axes)
-    return Squeeze.apply(input, shape=new_shape)
+    op = Squeeze if dim is None else SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+    return op.apply(input, shape=new_shape)
 
 
 def _unique_dims(dims, ndim, op):
@@ -237,6 +248,11 @@ class Transpose(Permute):
         return "TransposeBackward0"
 
 
+class T(Permute):
+    def name(self):
+        return "TBackward0"
+
+
 def permute(input, *dims):
     """Reorder the dims (``x.permute(2, 0, 1)``)."""
     dims = shape_args(dims, "permute")
@@ -272,8 +288,7 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.ndim}D")
-    return transpose(input, 0, 1) if input.ndim == 2 else Transpose.apply(
-        input, dims=tuple(range(input.ndim)))
+    return T.apply(input, dims=tuple(range(input.ndim - 1, -1, -1)))
 
 
 def movedim(input, source, destination):

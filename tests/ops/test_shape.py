@@ -301,9 +301,6 @@ def test_T_of_non_matrix_reverses_dims(shape):
         check_parity(lambda t: t.T, [rand(shape)])
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.mT (tensor.py) is transpose(-2, -1): on a 1-D "
-                   "tensor it raises IndexError, torch raises RuntimeError('tensor.mT is only "
-                   "supported on matrices or batches of matrices. Got 1-D tensor.')")
 def test_mT_of_1d_raises_runtime_error():
     with pytest.raises(RuntimeError, match="only supported on matrices"):
         gg.ones(3).mT
