@@ -325,6 +325,24 @@ def _setitem(self, index, value):
     indexing.setitem(self, index, value)
 
 
+def _fast_operator(op, slow, reflected=False):
+    """``x + y``, ``x * 2.0``, ...: when nothing needs promoting (a float tensor with a Python
+    number or a tensor of its own dtype) go straight to the primitive; otherwise, and to raise
+    a broadcast error that names both shapes, take the full path of ``slow``."""
+    def operator(self, other):
+        kind = self._data.dtype.kind
+        other_type = type(other)
+        if kind == "f" and (other_type is float or other_type is int or (
+                other_type is Tensor and other._data.dtype is self._data.dtype)):
+            try:
+                return op.apply(other, self) if reflected else op.apply(self, other)
+            except ValueError:
+                pass
+        return slow(other, self) if reflected else slow(self, other)
+
+    return operator
+
+
 def _comparison_operator(function):
     """``==``/``!=``: like PyTorch, a comparison with a non-number (None, a str) is not an
     element-wise comparison; Python then falls back to identity (``t == None`` is False)."""
@@ -337,10 +355,14 @@ def _comparison_operator(function):
 
 
 _OPERATORS = {
-    "__add__": elementwise.add, "__radd__": _reflected(elementwise.add),
-    "__sub__": elementwise.sub, "__rsub__": _reflected(elementwise.sub),
-    "__mul__": elementwise.mul, "__rmul__": _reflected(elementwise.mul),
-    "__truediv__": elementwise.div, "__rtruediv__": _reflected(elementwise.div),
+    "__add__": _fast_operator(elementwise.Add, elementwise.add),
+    "__radd__": _fast_operator(elementwise.Add, elementwise.add, reflected=True),
+    "__sub__": _fast_operator(elementwise.Sub, elementwise.sub),
+    "__rsub__": _fast_operator(elementwise.Sub, elementwise.sub, reflected=True),
+    "__mul__": _fast_operator(elementwise.Mul, elementwise.mul),
+    "__rmul__": _fast_operator(elementwise.Mul, elementwise.mul, reflected=True),
+    "__truediv__": _fast_operator(elementwise.Div, elementwise.div),
+    "__rtruediv__": _reflected(elementwise.div),
     "__floordiv__": elementwise.floor_divide,
     "__rfloordiv__": _reflected(elementwise.floor_divide),
     "__mod__": elementwise.remainder, "__rmod__": _reflected(elementwise.remainder),

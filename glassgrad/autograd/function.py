@@ -142,7 +142,8 @@ class Node(FunctionCtx):
     _retained = None            # {output_nr: weakref to a non-leaf that retains its grad}
     _num_outputs = 1
     _hooked = False             # True once any hook or retain_grad is attached (engine checks)
-    _holds_arrays = False       # True if forward stored arrays on ctx (released after backward)
+    _holds_arrays = False       # set by primitives that keep arrays on ctx (masks, indices):
+                                # those attributes are dropped after backward, like saved values
     _fast = False               # True for primitives the engine may call directly
 
     def name(self):
@@ -179,12 +180,13 @@ class Node(FunctionCtx):
         """Drop saved values after a backward pass without ``retain_graph``: what
         ``save_for_backward`` kept and any array a primitive stored on ``ctx`` (masks, indices).
         A node that held any of them refuses a second backward pass, as in PyTorch."""
-        if self._holds_arrays:
+        if self._holds_arrays and not self._freed:
             attributes = self.__dict__
-            for name in [n for n, v in attributes.items() if type(v) is np.ndarray]:
+            held = [name for name, value in attributes.items() if _holds_array(value)]
+            for name in held:
                 del attributes[name]
-            self._holds_arrays = False
-            self._freed = True
+            if held:
+                self._freed = True
         if self._saved is not None:
             self._saved = None
             self._out_data = None
@@ -197,6 +199,13 @@ class Node(FunctionCtx):
             "graph are freed when you call .backward() or autograd.grad(). Specify "
             "retain_graph=True if you need to backward through the graph a second time or "
             "if you need to access saved tensors after calling backward.")
+
+
+def _holds_array(value):
+    """True for an array, or a tuple holding one (an index), kept on a node's ctx."""
+    if type(value) is np.ndarray:
+        return True
+    return type(value) is tuple and any(type(v) is np.ndarray for v in value)
 
 
 class AccumulateGrad(Node):
@@ -271,49 +280,47 @@ class Primitive(Function):
 
         Positional arguments are the inputs (Tensors or Python numbers), one gradient each;
         keyword arguments are parameters of the operation (dims, shapes), passed to forward.
+        This is the hot path of every operation, so it is written out in one piece.
         """
+        track = False
         if GradMode.enabled:
             for a in args:
                 if isinstance(a, Tensor) and a._requires_grad:
-                    return _record(cls, args, kwargs)
-        result = Tensor._make(cls.forward(_NO_CTX, *[a._data if isinstance(a, Tensor) else a
-                                                     for a in args], **kwargs))
+                    track = True
+                    break
+        if not track:
+            result = Tensor._make(cls.forward(_NO_CTX, *[a._data if isinstance(a, Tensor) else a
+                                                         for a in args], **kwargs))
+            if cls._view:
+                result._version_counter = args[0]._version_counter
+            return result
+        arrays = []
+        needs = []
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    needs.append(True)
+                    edges.append((a.grad_fn or a._grad_node(), a._output_nr))
+                    continue
+            else:
+                arrays.append(a)
+            needs.append(False)
+            edges.append(_NO_EDGE)
+        node = cls()
+        node.needs_input_grad = needs
+        out = cls.forward(node, *arrays, **kwargs)
+        if out.dtype.kind != "f":  # integer and bool results never require grad
+            return Tensor._make(out)
+        result = Tensor._make(out, True, node)
         if cls._view:
             result._version_counter = args[0]._version_counter
+            result._base = args[0]
+        node.next_functions = tuple(edges)
+        if node.to_save is not None:
+            _resolve_saved(node, node.to_save, args, arrays, out, result)
         return result
-
-
-def _record(cls, args, kwargs):
-    """The recording half of ``Primitive.apply``: node, edges, forward, saved values."""
-    arrays = []
-    needs = []
-    edges = []
-    for a in args:
-        if isinstance(a, Tensor):
-            arrays.append(a._data)
-            if a._requires_grad:
-                needs.append(True)
-                edges.append((a.grad_fn or a._grad_node(), a._output_nr))
-                continue
-        else:
-            arrays.append(a)
-        needs.append(False)
-        edges.append(_NO_EDGE)
-    node = cls()
-    node.needs_input_grad = needs
-    out = cls.forward(node, *arrays, **kwargs)
-    if out.dtype.kind != "f":  # integer and bool results never require grad
-        return Tensor._make(out)
-    result = Tensor._make(out, True, node)
-    if cls._view:
-        result._version_counter = args[0]._version_counter
-        result._base = args[0]
-    node.next_functions = tuple(edges)
-    if node.to_save is not None:
-        _resolve_saved(node, node.to_save, args, arrays, out, result)
-    if np.ndarray in map(type, node.__dict__.values()):  # masks, indices kept on ctx
-        node._holds_arrays = True
-    return result
 
 
 def _resolve_saved(node, values, args, arrays, out, result):

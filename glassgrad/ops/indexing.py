@@ -143,6 +143,8 @@ def take(x, basic, advanced):
 class Slice(Primitive):
     """out = x[index] for ints, slices, None and ... (a view);  grad: g placed back at index."""
 
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
+
     _view = True
 
     @staticmethod
@@ -163,6 +165,8 @@ class Slice(Primitive):
 class Index(Primitive):
     """out = x[basic][advanced] with integer or boolean arrays (a copy);
     grad: g scatter-added back (repeated positions add up)."""
+
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
 
     @staticmethod
     def forward(ctx, x, basic, advanced):
@@ -189,6 +193,8 @@ def _scatter(g, shape, basic, advanced):
 class IndexScatter(Primitive):
     """out = zeros(shape) with g added at ``x[basic][advanced]``'s positions (the backward of
     indexing); its own gradient reads the same positions back: d/dg = grad[basic][advanced]."""
+
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
 
     @staticmethod
     def forward(ctx, g, shape, basic, advanced):
@@ -226,6 +232,8 @@ def _sum_to(grad, shape):
 class IndexPut(Primitive):
     """out = x with out[index] = v;  d/dx = g with zeros at index,  d/dv = g[index] summed
     back to v's shape."""
+
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
 
     @staticmethod
     def forward(ctx, x, v, basic, advanced):
@@ -296,6 +304,8 @@ def _along(index, dim):
 class Gather(Primitive):
     """out[i][j] = x[i][index[i][j]] (dim=1);  grad: g scatter-added back at the indices."""
 
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
+
     @staticmethod
     def forward(ctx, x, index, dim):
         ctx.in_shape, ctx.index, ctx.dim = x.shape, index, dim
@@ -309,6 +319,8 @@ class Gather(Primitive):
 class ScatterAddZeros(Primitive):
     """out = zeros(shape) with g added along ``dim`` at ``index`` (the backward of gather);
     its gradient is a gather at the same indices."""
+
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
 
     @staticmethod
     def forward(ctx, g, shape, index, dim):
@@ -394,6 +406,8 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 class ScatterAdd(Primitive):
     """out = x with ``src`` added along dim at ``index``;  d/dx = g, d/dsrc = gather(g, index)."""
 
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
+
     @staticmethod
     def forward(ctx, x, src, index, dim):
         ctx.index, ctx.dim = index, dim
@@ -439,6 +453,8 @@ def index_select(input, dim, index, *, out=None):
 class MaskedFill(Primitive):
     """out = x with ``value`` where mask is True;  d/dx = g where mask is False, else 0."""
 
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
+
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.keep, ctx.in_shape = ~mask, x.shape
@@ -470,6 +486,8 @@ def masked_fill(input, mask, value):
 
 class Where(Primitive):
     """out = a where cond else b;  d/da = g * cond, d/db = g * (not cond)."""
+
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
 
     @staticmethod
     def forward(ctx, cond, a, b):

@@ -202,6 +202,8 @@ class Norm(Primitive):
     p = 0:   out = the number of non-zero elements;  d/dx = 0.
     """
 
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
+
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
         ax = np.abs(x)

@@ -306,6 +306,8 @@ class Amax(Primitive):
     """out = max (or min) over axes;  the gradient is shared evenly among the elements equal to
     it (PyTorch's rule for amax/amin and for max()/min() without a dim)."""
 
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
+
     @staticmethod
     def forward(ctx, x, axes, keepdim, op="amax"):
         _check_reduction_size(x.shape, axes, op, full=len(axes) == x.ndim)
@@ -339,6 +341,8 @@ def _check_reduction_size(shape, axes, op, full):
 class MaxDim(Primitive):
     """out = max (or min) along one dim, with its index;  the gradient goes to that index only
     (the first one on a tie)."""
+
+    _holds_arrays = True  # masks or indices on ctx, dropped after backward
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, indices, largest=True):
