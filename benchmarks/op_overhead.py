@@ -6,6 +6,7 @@ process (libraries interleaved, median of repeats). The array work is tiny, so w
 is the framework: creating results, recording the graph and walking it backwards.
 """
 
+import os
 import statistics
 import time
 
@@ -42,22 +43,25 @@ def numpy_chain(x):
     return g
 
 
-def time_per_op(run, repeats):
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - start) / CHAIN * 1e6)
-    return samples
+def time_once(run):
+    """Microseconds per operation of one run."""
+    start = time.perf_counter()
+    run()
+    return (time.perf_counter() - start) / CHAIN * 1e6
 
 
-def measure(repeats=200, rounds=5):
-    """Median microseconds per operation for glassgrad, torch and hand-written NumPy."""
+def measure(repeats=300):
+    """Per-op times for glassgrad, torch and hand-written NumPy, and glassgrad's ratios to them.
+
+    The libraries alternate run by run and each ratio is taken between neighbouring runs, so a
+    machine whose speed drifts (shared CPUs do) affects both sides of every ratio alike; the
+    figures reported are medians.
+    """
     import torch
 
     import glassgrad as gg
 
-    torch.set_num_threads(__import__("os").cpu_count() or 1)
+    torch.set_num_threads(os.cpu_count() or 1)
     data = np.random.default_rng(0).standard_normal(ELEMENTS).astype(np.float32)
 
     def run_gg():
@@ -73,25 +77,35 @@ def measure(repeats=200, rounds=5):
     got = chain(gg, gg.tensor(data, requires_grad=True)).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
 
-    results = {"glassgrad": [], "torch": [], "numpy": []}
-    for _ in range(rounds):  # interleave the libraries so drift affects them alike
-        results["glassgrad"] += time_per_op(run_gg, repeats // rounds)
-        results["torch"] += time_per_op(run_torch, repeats // rounds)
-        results["numpy"] += time_per_op(run_numpy, repeats // rounds)
-    return {name: statistics.median(samples) for name, samples in results.items()}
+    for run in (run_gg, run_torch, run_numpy):  # warm up
+        for _ in range(20):
+            run()
+    times = {"glassgrad": [], "torch": [], "numpy": []}
+    vs_torch, vs_numpy = [], []
+    for _ in range(repeats):
+        g = time_once(run_gg)
+        t = time_once(run_torch)
+        n = time_once(run_numpy)
+        times["glassgrad"].append(g)
+        times["torch"].append(t)
+        times["numpy"].append(n)
+        vs_torch.append(g / t)
+        vs_numpy.append(g / n)
+    medians = {name: statistics.median(samples) for name, samples in times.items()}
+    return medians, statistics.median(vs_torch), statistics.median(vs_numpy)
 
 
 def main():
-    medians = measure()
-    torch_us = medians["torch"]
-    numpy_us = medians["numpy"]
+    medians, vs_torch, vs_numpy = measure()
     print("## op-overhead: 100 chained element-wise ops on 16 floats, forward + backward\n")
-    print("| library | us per op | vs PyTorch | vs NumPy by hand |")
-    print("|---|---:|---:|---:|")
-    for name in ("glassgrad", "torch", "numpy"):
-        us = medians[name]
-        print(f"| {name} | {us:.2f} | {us / torch_us:.2f}x | {us / numpy_us:.2f}x |")
-    return medians
+    print("| library | us per op | glassgrad's time / this |")
+    print("|---|---:|---:|")
+    print(f"| glassgrad | {medians['glassgrad']:.2f} | 1.00x |")
+    print(f"| PyTorch | {medians['torch']:.2f} | {vs_torch:.2f}x |")
+    print(f"| NumPy by hand | {medians['numpy']:.2f} | {vs_numpy:.2f}x |")
+    print(f"\nglassgrad / PyTorch = {vs_torch:.2f} (goal: at most 0.50); "
+          "ratios are medians of neighbouring runs")
+    return medians, vs_torch, vs_numpy
 
 
 if __name__ == "__main__":

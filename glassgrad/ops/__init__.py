@@ -1,3 +1,18 @@
 """Differentiable primitives, one file per family; each keeps forward and backward together."""
 
-from . import activation, comparison, elementwise, indexing, inplace, linalg, reduction, shape  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    arithmetic,
+    comparison,
+    elementwise,
+    extrema,
+    gather,
+    indexing,
+    inplace,
+    join,
+    linalg,
+    piecewise,
+    reduction,
+    shape,
+    unary,
+)

@@ -12,8 +12,8 @@ import numpy as np
 from .. import _dtype
 from ..tensor import Tensor, _wrap_dim
 
-__all__ = ["unbroadcast", "as_tensor_operand", "binary_operands", "float_operand", "write_out",
-           "wrap_dims", "check_broadcast"]
+__all__ = ["unbroadcast", "keep_dims", "expand_back", "as_tensor_operand", "binary_operands",
+           "float_operand", "write_out", "wrap_dims", "shape_args", "check_broadcast"]
 
 
 def unbroadcast(grad, shape):
@@ -30,6 +30,17 @@ def unbroadcast(grad, shape):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+def keep_dims(g, in_shape, axes):
+    """Re-insert the reduced ``axes`` (as size 1) into the gradient of a keepdim=False result."""
+    shape = tuple(1 if i in axes else s for i, s in enumerate(in_shape))
+    return g.reshape(shape)
+
+
+def expand_back(g, in_shape, axes):
+    """Broadcast the gradient of a reduction over ``axes`` back to the input's shape."""
+    return np.broadcast_to(keep_dims(g, in_shape, axes), in_shape)
 
 
 def shape_of(value):
@@ -102,7 +113,7 @@ def cast(x, np_dtype):
     """A differentiable change of dtype (identity when the dtype already matches)."""
     if x._data.dtype == np_dtype:
         return x
-    from .elementwise import ToCopy
+    from .unary import ToCopy
 
     return ToCopy.apply(x, dtype=np.dtype(np_dtype))
 
@@ -151,6 +162,26 @@ def wrap_dims(dim, ndim, op):
             raise RuntimeError(f"{op}(): dim appears multiple times in the list of dims")
         return axes if axes or ndim == 0 else tuple(range(ndim))
     return (_wrap_dim(dim, ndim, op),)
+
+
+def _single_dim(dim, op):
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+
+
+def shape_args(args, op):
+    """Accept sizes as ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` (also a ``Size``)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    sizes = []
+    for s in args:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element "
+                            f"of type {type(s).__name__}")
+        sizes.append(int(s))
+    return tuple(sizes)
 
 
 def check_broadcast(op, a_shape, b_shape):
