@@ -1,0 +1,1 @@
+"""``glassgrad.nn.init``: parameter initialisation (as ``torch.nn.init``)."""

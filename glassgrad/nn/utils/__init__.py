@@ -1,0 +1,1 @@
+"""``glassgrad.nn.utils``: gradient clipping and parameter/vector conversion."""
