@@ -15,8 +15,9 @@ print("2. The chain rule, step by step: f = (x + y) * z at x = -2, y = 5, z = -4
 x = gg.tensor(-2.0, requires_grad=True)
 y = gg.tensor(5.0, requires_grad=True)
 z = gg.tensor(-4.0, requires_grad=True)
-f = (x + y) * z
-gg.autograd.explain(f, names={"x": x, "y": y, "z": z})
+q = x + y
+f = q * z
+gg.autograd.explain(f, names={"x": x, "y": y, "z": z, "q": q, "f": f})
 print()
 
 print("3. The computational graph behind a result (grad_fn.next_functions)")
