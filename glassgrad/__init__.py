@@ -44,6 +44,8 @@ from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand_as
                         vstack)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
                      seed, set_rng_state)
+from .serialization import load, save
+from .summary import summary
 from .tensor import Size, Tensor
 
 _tensor_methods.bind()

@@ -2,27 +2,28 @@
 
 A Module owns Parameters (learnable), buffers (state that is saved but not learned, like
 BatchNorm's running mean) and sub-Modules, all registered by plain attribute assignment. Calling a
-module runs ``forward`` between its hooks. ``state_dict`` / ``load_state_dict`` use PyTorch's
-dotted keys (``layers.0.weight``), so weights move between the two libraries unchanged.
+module runs ``forward``, between its hooks when it has any (``backward_hooks.call_with_hooks``,
+in PyTorch's order). Reaching, saving, loading and casting (``get_submodule``, ``state_dict``,
+``load_state_dict``, ``to``) live in ``_module_state.py``; state dicts use PyTorch's dotted keys
+(``layers.0.weight``), so weights move between the two libraries unchanged. Error messages are
+PyTorch's with "torch" read as "glassgrad".
 """
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
-from ..autograd.grad_mode import no_grad
-from ..device import check_device
 from ..tensor import Tensor
 from ..utils.hooks import RemovableHandle
-from .parameter import Parameter
+from ._module_state import ModuleStateMixin
+from .parameter import Buffer, Parameter
 
 __all__ = ["Module"]
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
-
-class Module:
+class Module(ModuleStateMixin):
     """Base class for all neural-network modules.
 
-    Subclass it, create layers in ``__init__`` and say how they connect in ``forward``:
+    Subclass it, create layers in ``__init__`` (attribute assignment registers them) and say
+    how they connect in ``forward``; call the module, not ``forward``, so that hooks run.
 
     Example:
         >>> class Net(glassgrad.nn.Module):
@@ -32,103 +33,134 @@ class Module:
         ...         self.out = glassgrad.nn.Linear(8, 1)
         ...     def forward(self, x):
         ...         return self.out(self.hidden(x).relu())
+        >>> Net()(glassgrad.ones(4, 2)).shape
+        glassgrad.Size([4, 1])
     """
 
     training: bool
     _version = 1
+    call_super_init = False
 
     def __init__(self, *args, **kwargs):
-        if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")
+        if self.call_super_init is False and kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
+                            f"argument '{next(iter(kwargs))}'")
+        if self.call_super_init is False and args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                            f"{len(args) + 1} were given")
         setattr_ = object.__setattr__
         setattr_(self, "training", True)
         setattr_(self, "_parameters", {})
         setattr_(self, "_buffers", {})
         setattr_(self, "_non_persistent_buffers_set", set())
-        setattr_(self, "_modules", {})
-        setattr_(self, "_forward_pre_hooks", OrderedDict())
-        setattr_(self, "_forward_hooks", OrderedDict())
-        setattr_(self, "_forward_hooks_with_kwargs", set())
-        setattr_(self, "_backward_hooks", OrderedDict())
         setattr_(self, "_backward_pre_hooks", OrderedDict())
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_is_full_backward_hook", None)
+        setattr_(self, "_forward_hooks", OrderedDict())
+        setattr_(self, "_forward_hooks_with_kwargs", OrderedDict())
+        setattr_(self, "_forward_hooks_always_called", OrderedDict())
+        setattr_(self, "_forward_pre_hooks", OrderedDict())
+        setattr_(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
+        setattr_(self, "_state_dict_hooks", OrderedDict())
+        setattr_(self, "_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
+        setattr_(self, "_modules", {})
+        if self.call_super_init:
+            super().__init__(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
+        """What the module computes; every subclass defines it."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
     # ------------------------------------------------------------------ registration
-    def register_parameter(self, name, param):
-        """Add a Parameter (or None) under ``name``."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        _check_name(self, name, "parameter")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
-                            f"'{name}' (torch.nn.Parameter or None required)")
-        self._parameters[name] = param
-
     def register_buffer(self, name, tensor, persistent=True):
-        """Add a buffer: state saved in ``state_dict`` (unless not persistent) but not learned."""
+        """Add a buffer: state saved in ``state_dict`` (unless not ``persistent``), not learned."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
-        _check_name(self, name, "buffer")
+        _check_name(self, name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                            "(glassgrad Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
             self._non_persistent_buffers_set.add(name)
 
+    def register_parameter(self, name, param):
+        """Add a Parameter (or None, which ``state_dict`` skips) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        _check_name(self, name, "parameter", self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                            "(glassgrad.nn.Parameter or None required)")
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
+                             f"parameters must be created explicitly. To express '{name}' as a "
+                             "function of another Tensor, compute the value in the forward() "
+                             "method.")
+        self._parameters[name] = param
+
     def add_module(self, name, module):
         """Add a sub-Module (or None) under ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
         if not isinstance(name, str):
-            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
-        if "." in name or name == "":
-            raise KeyError(f'module name can\'t contain ".", got: {name}' if name else
-                           'module name can\'t be empty string ""')
+            raise TypeError(f"module name should be a string. Got {_typename(name)}")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
-    register_module = add_module
+    def register_module(self, name, module):
+        """Alias of ``add_module``."""
+        self.add_module(name, module)
 
     def __setattr__(self, name, value):
-        params = self.__dict__.get("_parameters")
+        attributes = self.__dict__
+        params = attributes.get("_parameters")
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            _forget(self, name)
+            _remove_from(name, attributes, self._buffers, self._modules,
+                         self._non_persistent_buffers_set)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                                "(glassgrad.nn.Parameter or None expected)")
             self.register_parameter(name, value)
-        elif isinstance(value, Module):
-            if "_modules" not in self.__dict__:
-                raise AttributeError("cannot assign module before Module.__init__() call")
-            _forget(self, name)
-            self._modules[name] = value
-        elif self.__dict__.get("_modules") is not None and name in self._modules:
-            if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
-                                f"'{name}' (torch.nn.Module or None expected)")
-            self._modules[name] = value
-        elif isinstance(value, Tensor) and type(value) is Tensor and \
-                getattr(value, "persistent", None) is not None:  # nn.Buffer(...)
-            _forget(self, name)
-            self.register_buffer(name, value, persistent=value.persistent)
-        elif self.__dict__.get("_buffers") is not None and name in self._buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(torch.Tensor or None expected)")
-            self._buffers[name] = value
         else:
-            object.__setattr__(self, name, value)
+            modules = attributes.get("_modules")
+            buffers = attributes.get("_buffers")
+            if isinstance(value, Module):
+                if modules is None:
+                    raise AttributeError("cannot assign module before Module.__init__() call")
+                _remove_from(name, attributes, self._parameters, self._buffers,
+                             self._non_persistent_buffers_set)
+                modules[name] = value
+            elif modules is not None and name in modules:
+                if value is not None:
+                    raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                    "(glassgrad.nn.Module or None expected)")
+                modules[name] = value
+            elif isinstance(value, Buffer) or (buffers is not None and name in buffers):
+                if value is not None and not isinstance(value, Tensor):
+                    raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                    "(glassgrad.nn.Buffer, glassgrad.Tensor or None expected)")
+                if isinstance(value, Buffer):
+                    persistent = value.persistent
+                else:
+                    persistent = name not in self._non_persistent_buffers_set
+                self.register_buffer(name, value, persistent)
+            else:
+                object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
         attributes = self.__dict__
@@ -139,61 +171,48 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
-        for store in ("_parameters", "_buffers", "_modules"):
-            if name in self.__dict__.get(store, ()):
-                del self.__dict__[store][name]
-                self._non_persistent_buffers_set.discard(name)
-                return
-        object.__delattr__(self, name)
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
 
     def __dir__(self):
-        return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._buffers)
-                      | set(self._modules))
-
-    def get_submodule(self, target):
-        """The sub-Module at a dotted path such as ``"encoder.layers.0"``."""
-        module = self
-        for part in target.split(".") if target else ():
-            if part not in module._modules:
-                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
-            module = module._modules[part]
-        return module
-
-    def get_parameter(self, target):
-        """The Parameter at a dotted path such as ``"layers.0.weight"``."""
-        path, _, name = target.rpartition(".")
-        module = self.get_submodule(path)
-        if name not in module._parameters:
-            raise AttributeError(f"{type(module).__name__} has no parameter `{name}`")
-        return module._parameters[name]
+        keys = (dir(type(self)) + list(self.__dict__) + list(self._parameters)
+                + list(self._modules) + list(self._buffers))
+        return sorted(key for key in keys if not key[0].isdigit())
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """``(name, module)`` for this module and every sub-module, depth first."""
+        """``(name, module)`` for this module (name ``""``) and every sub-module, depth first."""
         if memo is None:
             memo = set()
+        if self in memo:
+            return
         if remove_duplicate:
-            if self in memo:
-                return
             memo.add(self)
         yield prefix, self
         for name, module in self._modules.items():
             if module is None:
                 continue
-            yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+            yield from module.named_modules(memo, prefix + ("." if prefix else "") + name,
                                             remove_duplicate)
 
-    def modules(self):
-        """This module and every sub-module."""
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        """This module and every sub-module, each once."""
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self):
         """``(name, module)`` for the direct sub-modules."""
-        seen = set()
+        memo = set()
         for name, module in self._modules.items():
-            if module is not None and module not in seen:
-                seen.add(module)
+            if module is not None and module not in memo:
+                memo.add(module)
                 yield name, module
 
     def children(self):
@@ -201,21 +220,22 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, store, prefix, recurse, remove_duplicate):
-        seen = set()
+    def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
+        memo = set()
         modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
             if recurse else [(prefix, self)]
         for module_prefix, module in modules:
-            for name, value in getattr(module, store).items():
-                if value is None or (remove_duplicate and id(value) in seen):
+            for name, value in get_members(module):
+                if value is None or id(value) in memo:
                     continue
                 if remove_duplicate:
-                    seen.add(id(value))
-                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+                    memo.add(id(value))
+                yield module_prefix + ("." if module_prefix else "") + name, value
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        """``(dotted name, Parameter)`` pairs, each shared parameter once."""
-        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+        """``(dotted name, Parameter)`` pairs, a shared parameter once."""
+        yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                       remove_duplicate)
 
     def parameters(self, recurse=True):
         """Every Parameter of the module tree (what an optimizer is given)."""
@@ -224,7 +244,8 @@ class Module:
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         """``(dotted name, buffer)`` pairs."""
-        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+        yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                       remove_duplicate)
 
     def buffers(self, recurse=True):
         """Every buffer of the module tree."""
@@ -236,8 +257,9 @@ class Module:
         """Set training mode (Dropout drops, BatchNorm uses batch statistics); returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -253,200 +275,86 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's gradient: to None (default) or to zeros in place."""
         for param in self.parameters():
-            if param._grad is None:
+            grad = param._grad
+            if grad is None:
                 continue
             if set_to_none:
                 param._grad = None
             else:
-                if param._grad.grad_fn is not None:
-                    param._grad = param._grad.detach()
-                param._grad._data[...] = 0
-                param._grad._version_counter[0] += 1
+                if grad.grad_fn is not None:
+                    grad.detach_()
+                else:
+                    grad.requires_grad_(False)
+                grad.zero_()
 
     def apply(self, fn):
-        """Call ``fn`` on every sub-module and then on self (e.g. custom initialisation)."""
+        """Call ``fn`` on every sub-module and then on self (custom initialisation); self."""
         for module in self.children():
             module.apply(fn)
         fn(self)
         return self
 
-    def _apply_to_tensors(self, convert):
-        """Replace every parameter's and buffer's values by ``convert(values)`` in place."""
-        with no_grad():
-            for module in self.modules():
-                for param in module._parameters.values():
-                    if param is not None:
-                        param._data = convert(param._data)
-                        if param._grad is not None:
-                            param._grad._data = convert(param._grad._data)
-                for name, buffer in module._buffers.items():
-                    if buffer is not None:
-                        buffer._data = convert(buffer._data)
-        return self
-
-    def to(self, *args, **kwargs):
-        """Move to a device ('cpu' only) and/or cast floating parameters and buffers to a dtype."""
-        from .._dtype import dtype as dtype_class
-        from .._dtype import to_dtype
-
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        for arg in args:
-            if isinstance(arg, dtype_class):
-                dtype = arg
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
-            else:
-                device = arg
-        check_device(device)
-        if dtype is None:
-            return self
-        target = to_dtype(dtype)
-        if not target.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={target}")
-        return self._apply_to_tensors(
-            lambda a: a.astype(target.numpy) if a.dtype.kind == "f" else a)
-
-    def float(self):
-        """Cast floating parameters and buffers to float32."""
-        from .. import _dtype
-
-        return self.to(_dtype.float32)
-
-    def double(self):
-        """Cast floating parameters and buffers to float64."""
-        from .. import _dtype
-
-        return self.to(_dtype.float64)
-
-    def half(self):
-        """Cast floating parameters and buffers to float16."""
-        from .. import _dtype
-
-        return self.to(_dtype.float16)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None):
-        check_device("cuda")
-
-    def type(self, dst_type):
-        return self.to(dst_type)
-
-    # ------------------------------------------------------------------ state
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
-        """An ordered mapping from dotted names to parameters and persistent buffers (detached
-        unless ``keep_vars``), the format PyTorch saves."""
-        if destination is None:
-            destination = OrderedDict()
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buffer in self._buffers.items():
-            if buffer is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buffer if keep_vars else buffer.detach()
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=f"{prefix}{name}.",
-                                  keep_vars=keep_vars)
-        return destination
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values from ``state_dict`` into the parameters and buffers.
-
-        Returns ``(missing_keys, unexpected_keys)``; with ``strict`` (default) any missing or
-        unexpected key, or a shape mismatch, raises a RuntimeError listing all of them.
-        """
-        if not hasattr(state_dict, "keys"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        own = self.state_dict(keep_vars=True)
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        errors = []
-        with no_grad():
-            for key, target in own.items():
-                if key not in state_dict:
-                    continue
-                source = state_dict[key]
-                values = source._data if isinstance(source, Tensor) else _as_array(source)
-                if tuple(values.shape) != tuple(target.shape):
-                    errors.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"glassgrad.Size({list(values.shape)}) from checkpoint, the "
-                                  f"shape in current model is glassgrad.Size({list(target.shape)})"
-                                  ".")
-                    continue
-                if assign:
-                    target._data = values.astype(target._data.dtype, copy=True)
-                else:
-                    target._data[...] = values
-                target._version_counter[0] += 1
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        return _IncompatibleKeys(missing, unexpected)
-
-    # ------------------------------------------------------------------ calling and hooks
+    # ------------------------------------------------------------------ hooks and calling
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """Call ``hook(module, args)`` before ``forward``; it may return new args."""
+        """Call ``hook(module, args)`` before ``forward`` (``hook(module, args, kwargs)`` with
+        ``with_kwargs``); a returned value replaces the args (``(args, kwargs)``)."""
         handle = RemovableHandle(self._forward_pre_hooks, hook)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
         if prepend:
             self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
-        """Call ``hook(module, args, output)`` after ``forward``; it may return a new output."""
+        """Call ``hook(module, args, output)`` after ``forward`` (``hook(module, args, kwargs,
+        output)`` with ``with_kwargs``); a returned value replaces the output. With
+        ``always_call`` it also runs when ``forward`` raises."""
         handle = RemovableHandle(self._forward_hooks, hook)
         if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_full_backward_hook(self, hook, prepend=False):
-        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to the
-        module's inputs are computed; it may return new grad_input."""
-        handle = RemovableHandle(self._backward_hooks, hook)
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
     def register_full_backward_pre_hook(self, hook, prepend=False):
-        """Call ``hook(module, grad_output)`` when the gradients with respect to the module's
-        outputs are computed; it may return new grad_output."""
+        """Call ``hook(module, grad_output)`` when dL/d(outputs) is known; it may return a new
+        grad_output (a tuple of the same length)."""
         handle = RemovableHandle(self._backward_pre_hooks, hook)
         if prepend:
             self._backward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def __call__(self, *args, **kwargs):
-        for hook in tuple(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        if self._backward_hooks or self._backward_pre_hooks:
-            from .backward_hooks import call_with_backward_hooks
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_input, grad_output)`` once dL/d(inputs) is known (one entry
+        per positional input, None where no gradient); it may return a new grad_input."""
+        self._set_backward_hook_kind(True)
+        handle = RemovableHandle(self._backward_hooks, hook)
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-            output = call_with_backward_hooks(self, args, kwargs)
-        else:
-            output = self.forward(*args, **kwargs)
-        for handle_id, hook in tuple(self._forward_hooks.items()):
-            if handle_id in self._forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
+    def register_backward_hook(self, hook):
+        """Deprecated form of ``register_full_backward_hook``: the hook sees the gradients of
+        the last operation in ``forward`` only."""
+        self._set_backward_hook_kind(False)
+        return RemovableHandle(self._backward_hooks, hook)
+
+    def _set_backward_hook_kind(self, full):
+        if self._is_full_backward_hook is (not full):
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = full
+
+    def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
+            return self.forward(*args, **kwargs)
+        from .backward_hooks import call_with_hooks
+
+        return call_with_hooks(self, args, kwargs)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self):
@@ -457,47 +365,69 @@ class Module:
         return type(self).__name__
 
     def __repr__(self):
-        lines = []
         extra = self.extra_repr()
-        if extra:
-            lines.extend(extra.split("\n"))
-        for name, module in self._modules.items():
-            text = repr(module).replace("\n", "\n  ")
-            lines.append(f"({name}): {text}")
-        if not lines:
-            return f"{self._get_name()}()"
-        if len(lines) == 1 and not self._modules:
-            return f"{self._get_name()}({lines[0]})"
-        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({key}): {_addindent(repr(module), 2)}"
+                       for key, module in self._modules.items()]
+        lines = extra_lines + child_lines
+        main = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                main += extra_lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
 
     def __getstate__(self):
         return self.__dict__.copy()
 
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for name in ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
+                     "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                     "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                     "_load_state_dict_post_hooks", "_backward_pre_hooks"):
+            self.__dict__.setdefault(name, OrderedDict())
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
-def _check_name(module, name, kind):
+
+def _addindent(text, spaces):
+    """Indent every line but the first by ``spaces`` (blank lines stay empty), as PyTorch."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    first = lines.pop(0)
+    return first + "\n" + "\n".join(" " * spaces + line if line.strip() else ""
+                                    for line in lines)
+
+
+def _typename(obj):
+    """PyTorch's ``torch.typename``: 'glassgrad.FloatTensor' for a tensor, 'int', 'a.b.C'."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qualname is None:
+        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
+
+
+def _check_name(module, name, kind, store):
     if not isinstance(name, str):
-        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
     if "." in name:
         raise KeyError(f'{kind} name can\'t contain "."')
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
-    store = "_parameters" if kind == "parameter" else "_buffers"
-    if name in module.__dict__ and name not in getattr(module, store):
+    if hasattr(module, name) and name not in store:
         raise KeyError(f"attribute '{name}' already exists")
 
 
-def _forget(module, name):
-    """Remove ``name`` from every registry and the plain attributes before re-registering it."""
-    for store in ("_parameters", "_buffers", "_modules"):
-        module.__dict__.get(store, {}).pop(name, None)
-    module.__dict__.pop(name, None)
-    module.__dict__.get("_non_persistent_buffers_set", set()).discard(name)
-
-
-def _as_array(value):
-    import numpy as np
-
-    return np.asarray(value)
+def _remove_from(name, *stores):
+    for store in stores:
+        if name in store:
+            if isinstance(store, dict):
+                del store[name]
+            else:
+                store.discard(name)

@@ -1,17 +1,26 @@
-"""Activations with their own primitives: relu, softmax, log_softmax.
+"""Activations with their own primitives: relu, leaky_relu, elu, gelu, silu, softplus, hardtanh
+(relu6), softmax, log_softmax.
 
-(``sigmoid`` and ``tanh`` live with the other element-wise functions.) softmax and log_softmax
-subtract the maximum before exponentiating, so large logits never overflow; log_softmax is fused
-rather than ``log(softmax(x))`` for that stability, and its backward is the short
-g - softmax * sum(g).
+(``sigmoid`` and ``tanh`` live with the other element-wise functions.) Each element-wise
+activation is one primitive whose backward is g * f'(x), written with operators and NumPy
+functions so that it also runs on Tensors (``create_graph=True``); where a branch of f' could
+overflow (e^x for large x), its argument is clipped so the unused branch stays finite. softmax
+and log_softmax subtract the maximum before exponentiating, so large logits never overflow;
+log_softmax is fused rather than ``log(softmax(x))`` for that stability, and its backward is the
+short g - softmax * sum(g). NumPy has no erf, so the exact GELU uses W. J. Cody's rational
+approximation (below), vectorised.
 """
+
+import math
 
 import numpy as np
 
 from ..autograd.function import Primitive
-from ..tensor import _wrap_dim
+from ..tensor import Tensor, _wrap_dim
+from .inplace import apply_inplace
 
-__all__ = ["relu", "softmax", "log_softmax"]
+__all__ = ["relu", "softmax", "log_softmax", "leaky_relu", "elu", "gelu", "silu", "softplus",
+           "hardtanh", "relu6"]
 
 
 class Relu(Primitive):
@@ -30,12 +39,301 @@ class Relu(Primitive):
 
 
 def relu(input, inplace=False):
-    """Rectified linear unit max(x, 0); integer tensors stay integer, bool is refused."""
+    """Rectified linear unit max(x, 0); integer tensors stay integer, bool is refused.
+
+    Example:
+        >>> glassgrad.relu(glassgrad.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
     if input._data.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
     if inplace:
         return input.relu_()
     return Relu.apply(input)
+
+
+class LeakyRelu(Primitive):
+    """out = x if x > 0 else s x;  d/dx = 1 if x > 0 else s."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return np.where(x > 0, x, x * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * ctx.slope)
+
+
+class Elu(Primitive):
+    """out = x if x > 0 else a (e^x - 1);  d/dx = 1 if x > 0 else a e^x."""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * (np.exp(np.minimum(x, 0)) * ctx.alpha))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)  # 0.7978845608...
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)  # the standard normal density at 0
+_KAPPA = 0.044715
+
+
+class Gelu(Primitive):
+    """out = x Phi(x), Phi the standard normal CDF;  d/dx = Phi(x) + x phi(x).
+    With approximate='tanh': out = x/2 (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3);
+    d/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = (x + x * x * x * _KAPPA) * _SQRT_2_OVER_PI
+            return x * 0.5 * (1 + np.tanh(inner))
+        return x * _normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            x_sq = x * x
+            t = np.tanh((x + x_sq * x * _KAPPA) * _SQRT_2_OVER_PI)
+            slope = (1 - t * t) * ((x_sq * (3 * _KAPPA) + 1) * _SQRT_2_OVER_PI)
+            return g * ((1 + t) * 0.5 + x * 0.5 * slope)
+        density = np.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return g * (_normal_cdf(x) + x * density)
+
+
+class NormalCdf(Primitive):
+    """out = Phi(x) = (1 + erf(x / sqrt 2)) / 2;  d/dx = phi(x) = e^(-x^2/2) / sqrt(2 pi).
+    Used only by GELU's backward in a ``create_graph=True`` pass (second derivatives)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
+
+
+def _normal_cdf(x):
+    """Phi(x) of an array (evaluated in float64, returned in x's dtype) or of a Tensor."""
+    if isinstance(x, Tensor):
+        return NormalCdf.apply(x)
+    return ((1 + _erf(x * (1 / math.sqrt(2)))) * 0.5).astype(x.dtype, copy=False)
+
+
+class Silu(Primitive):
+    """out = x sigmoid(x);  d/dx = s (1 + x (1 - s)) with s = sigmoid(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * _sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        s = _sigmoid(x)
+        return g * (s * (x * (1 - s) + 1))
+
+
+class Softplus(Primitive):
+    """out = log(1 + e^(b x)) / b, or x where b x > threshold (linear, to avoid overflow);
+    d/dx = sigmoid(b x), or 1 beyond the threshold."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        scaled = x * beta
+        with np.errstate(over="ignore"):
+            smooth = np.log1p(np.exp(np.minimum(scaled, threshold))) / beta
+        return np.where(scaled > threshold, x, smooth)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        scaled = x * ctx.beta
+        return np.where(scaled > ctx.threshold, g, g * _sigmoid(scaled))
+
+
+class Hardtanh(Primitive):
+    """out = clamp(x, lo, hi);  d/dx = 1 where lo < x < hi, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, low, high):
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ((x > ctx.low) & (x < ctx.high))
+
+
+def _activation(op, input, inplace, kernel, **params):
+    """Apply an element-wise activation primitive, out of place or in place."""
+    if kernel is not None:
+        _floating(input, None, kernel)
+    if inplace:
+        return apply_inplace(input, lambda t: op.apply(t, **params), (), kernel or "hardtanh_")
+    return op.apply(input, **params)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """Leaky ReLU: x where x > 0, negative_slope * x elsewhere.
+
+    out = x if x > 0 else negative_slope * x;  d/dx = 1 or negative_slope.
+
+    Args:
+        input (Tensor): a floating-point tensor.
+        negative_slope (float): the slope for x <= 0 (default 0.01).
+        inplace (bool): overwrite ``input`` and return it.
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> F.leaky_relu(glassgrad.tensor([-2.0, 3.0]), 0.1)
+        tensor([-0.2000,  3.0000])
+    """
+    return _activation(LeakyRelu, input, inplace, "leaky_relu_cpu", slope=negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """Exponential linear unit: x for x > 0, alpha (e^x - 1) below.
+
+    out = x if x > 0 else alpha (e^x - 1);  d/dx = 1 or alpha e^x.
+
+    Args:
+        input (Tensor): a floating-point tensor.
+        alpha (float): the value the negative side approaches (default 1.0).
+        inplace (bool): overwrite ``input`` and return it.
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> F.elu(glassgrad.tensor([-1.0, 2.0]))
+        tensor([-0.6321,  2.0000])
+    """
+    return _activation(Elu, input, inplace, "elu_cpu", alpha=alpha)
+
+
+def gelu(input, *, approximate="none"):
+    """Gaussian error linear unit: x weighted by the probability that a standard normal is below it.
+
+    out = x Phi(x) = x/2 (1 + erf(x / sqrt 2));  with approximate='tanh',
+    out = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+
+    Args:
+        input (Tensor): a floating-point tensor.
+        approximate (str): ``'none'`` (exact, with erf) or ``'tanh'``.
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> F.gelu(glassgrad.tensor([-1.0, 0.0, 1.0]))
+        tensor([-0.1587,  0.0000,  0.8413])
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _activation(Gelu, input, False, "GeluKernelImpl", approximate=approximate)
+
+
+def silu(input, inplace=False):
+    """Sigmoid linear unit (swish): x * sigmoid(x).
+
+    out = x / (1 + e^-x);  d/dx = s (1 + x (1 - s)), s = sigmoid(x).
+
+    Args:
+        input (Tensor): a floating-point tensor.
+        inplace (bool): overwrite ``input`` and return it.
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> F.silu(glassgrad.tensor([-1.0, 1.0]))
+        tensor([-0.2689,  0.7311])
+    """
+    return _activation(Silu, input, inplace, "silu_cpu")
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """A smooth ReLU: log(1 + e^(beta x)) / beta, linear where beta x > threshold.
+
+    out = log(1 + e^(beta x)) / beta;  d/dx = sigmoid(beta x).
+
+    Args:
+        input (Tensor): a floating-point tensor.
+        beta (float): sharpness (default 1).
+        threshold (float): above beta x > threshold the output is x itself (default 20).
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> F.softplus(glassgrad.tensor([0.0, 30.0]))
+        tensor([ 0.6931, 30.0000])
+    """
+    return _activation(Softplus, input, False, "softplus_cpu", beta=beta, threshold=threshold)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Clip to [min_val, max_val].
+
+    out = min(max(x, min_val), max_val);  d/dx = 1 strictly inside the interval, else 0.
+
+    Args:
+        input (Tensor): a tensor (integer tensors stay integer).
+        min_val, max_val (float): the interval (default -1, 1).
+        inplace (bool): overwrite ``input`` and return it.
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> F.hardtanh(glassgrad.tensor([-3.0, 0.5, 3.0]))
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _activation(Hardtanh, input, inplace, None, low=min_val, high=max_val)
+
+
+def relu6(input, inplace=False):
+    """ReLU capped at 6: hardtanh(x, 0, 6).
+
+    out = min(max(x, 0), 6);  d/dx = 1 for 0 < x < 6, else 0.
+
+    Args:
+        input (Tensor): a tensor.
+        inplace (bool): overwrite ``input`` and return it.
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> F.relu6(glassgrad.tensor([-1.0, 3.0, 9.0]))
+        tensor([0., 3., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 class Softmax(Primitive):
@@ -112,3 +410,53 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     axis = _softmax_dim(input, dim, "log_softmax")
     return LogSoftmax.apply(input, dim=axis)
 
+
+# ----------------------------------------------------------------------------- helpers
+def _sigmoid(v):
+    """1 / (1 + e^-v) of an array (without overflow) or of a Tensor (differentiable, for the
+    backward formulas of a ``create_graph=True`` pass)."""
+    if isinstance(v, Tensor):
+        return v.sigmoid()
+    e = np.exp(-np.abs(v))
+    return (np.where(v >= 0, 1, e) / (1 + e)).astype(v.dtype, copy=False)
+
+
+# W. J. Cody's rational Chebyshev approximations (Math. Comp. 23, 1969), accurate to about
+# 1e-16: erf(z) = z A(z^2)/B(z^2) for |z| <= 0.46875, erfc(z) = e^(-z^2) C(z)/D(z) up to 4, and
+# erfc(z) = e^(-z^2)/z (1/sqrt(pi) - t P(t)/Q(t)), t = 1/z^2, beyond.
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+          3.20937758913846947e03, 1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+          2.84423683343917062e03)
+_ERFC_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+           2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+           2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_ERFC_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+           1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+           3.43936767414372164e03, 1.23033935480374942e03)
+_ERFC_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+           1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERFC_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+           6.05183413124413191e-2, 2.33520497626869185e-3)
+
+
+def _rational(t, num, den):
+    """Cody's ratio (num[-1] t^n + num[0] t^(n-1) + ...) / (t^n + den[0] t^(n-1) + ...)."""
+    top, bottom = num[-1] * t, t
+    for a, b in zip(num[:-2], den[:-1]):
+        top, bottom = (top + a) * t, (bottom + b) * t
+    return (top + num[-2]) / (bottom + den[-1])
+
+
+def _erf(z):
+    """The error function erf(z) = 2/sqrt(pi) * integral from 0 to z of e^(-t^2) dt, in float64."""
+    z = np.asarray(z, dtype=np.float64)
+    y = np.abs(z)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        small = y * _rational(y * y, _ERF_A, _ERF_B)
+        middle = _rational(y, _ERFC_C, _ERFC_D)
+        t = 1 / (y * y)
+        tail = (1 / math.sqrt(math.pi) - t * _rational(t, _ERFC_P, _ERFC_Q)) / y
+        erfc = np.exp(-y * y) * np.where(y <= 4, middle, tail)
+        large = 1 - np.where(y >= 27, 0.0, erfc)  # erfc(27) < 1e-300
+    return np.copysign(np.where(y <= 0.46875, small, large), z)

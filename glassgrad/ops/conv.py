@@ -1,0 +1,360 @@
+"""2-D convolution (``conv2d``) as im2col and one matrix product, with its two adjoints.
+
+A convolution slides a (C_in/groups, kh, kw) kernel over the input. Laid out as columns, every
+window becomes one column of a matrix ``cols`` of shape (C_in*kh*kw, N*H_out*W_out) (im2col,
+here a strided view of the padded input copied once), and the whole layer is one product:
+
+    out = W @ cols        W: (C_out, C_in*kh*kw)
+
+The chain rule then gives two more products, each with its own primitive so that a
+differentiable backward (``create_graph=True``) works to any order:
+
+    dL/dW    = g @ cols^T                          (ConvWeightGrad: linear in x and in g)
+    dL/dcols = W^T @ g,  dL/dx = col2im(dL/dcols)   (ConvInputGrad: the transposed convolution)
+
+col2im adds each window's gradient back where the window was read, one kernel offset (i, j) at a
+time: a loop over the kh*kw offsets, never over pixels or channels. Groups split the channels
+into independent convolutions; they become the batch axis of the same matrix product.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+
+__all__ = ["conv2d"]
+
+
+# ----------------------------------------------------------------------------- array helpers
+def _padded(x, padding):
+    """``x`` (N, C, H, W) with ((top, bottom), (left, right)) rows/columns of zeros added."""
+    (top, bottom), (left, right) = padding
+    if not (top or bottom or left or right):
+        return x
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x
+    return out
+
+
+def _windows(xp, kernel, stride, dilation):
+    """Every window of the padded input as a view (N, C, H_out, W_out, kh, kw)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    spread = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)  # the kernel's reach with dilation
+    view = sliding_window_view(xp, spread, axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]
+
+
+def _im2col(x, kernel, stride, padding, dilation, groups):
+    """The windows as columns: (G, C_in/G*kh*kw, N*H_out*W_out), one copy of the input."""
+    win = _windows(_padded(x, padding), kernel, stride, dilation)
+    n, c, h_out, w_out, kh, kw = win.shape
+    win = win.reshape(n, groups, c // groups, h_out, w_out, kh, kw)
+    return win.transpose(1, 2, 5, 6, 0, 3, 4).reshape(groups, c // groups * kh * kw,
+                                                      n * h_out * w_out)
+
+
+def _grouped_weight(w, groups):
+    """The kernel as a stack of matrices (G, C_out/G, C_in/G*kh*kw)."""
+    return w.reshape(groups, w.shape[0] // groups, int(np.prod(w.shape[1:])))
+
+
+def _grouped_output(g, groups):
+    """The output (or its gradient) (N, C_out, Ho, Wo) as matrices (G, C_out/G, N*Ho*Wo),
+    contiguous (a broadcast gradient, such as that of ``sum()``, would keep BLAS away)."""
+    n, c, h, w = g.shape
+    matrices = g.reshape(n, groups, c // groups, h * w).transpose(1, 2, 0, 3)
+    return np.ascontiguousarray(matrices).reshape(groups, c // groups, n * h * w)
+
+
+def _conv(x, w, stride, padding, dilation, groups, cols=None):
+    """out[n, o] = sum_{c, i, j} w[o, c, i, j] x_padded[n, c, s*y + d*i, s*x + d*j]."""
+    if cols is None:
+        cols = _im2col(x, w.shape[2:], stride, padding, dilation, groups)
+    n = x.shape[0]
+    h_out, w_out = _output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    out = np.matmul(_grouped_weight(w, groups), cols)  # (G, C_out/G, N*Ho*Wo): the one product
+    out = out.reshape(w.shape[0], n, h_out, w_out).transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(out)
+
+
+def _output_size(size, kernel, stride, padding, dilation):
+    return tuple((size[a] + sum(padding[a]) - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1
+                 for a in range(2))
+
+
+def _col2im(gcols, shape, stride, padding, dilation):
+    """The adjoint of im2col: gcols (C, kh, kw, N, Ho, Wo) summed back into shape (N, C, H, W),
+    each window's gradient added where the window read the input."""
+    c, kh, kw, n, h_out, w_out = gcols.shape
+    (sh, sw), (dh, dw), ((top, bottom), (left, right)) = stride, dilation, padding
+    h, w = shape[2:]
+    grad = np.zeros((c, n, h + top + bottom, w + left + right), dtype=gcols.dtype)
+    for i in range(kh):  # one strided add per kernel offset
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (h_out - 1) + 1, sh)
+            columns = slice(j * dw, j * dw + sw * (w_out - 1) + 1, sw)
+            grad[:, :, rows, columns] += gcols[:, i, j]
+    return np.ascontiguousarray(grad[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3))
+
+
+def _conv_input_grad(g, w, x_shape, stride, padding, dilation, groups):
+    """dL/dx of a convolution: dL/dcols = W^T @ g, then col2im (a transposed convolution)."""
+    n, _, h_out, w_out = g.shape
+    kh, kw = w.shape[2:]
+    gcols = np.matmul(_grouped_weight(w, groups).transpose(0, 2, 1), _grouped_output(g, groups))
+    gcols = gcols.reshape(x_shape[1], kh, kw, n, h_out, w_out)
+    return _col2im(gcols, x_shape, stride, padding, dilation)
+
+
+def _conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups, cols=None):
+    """dL/dW of a convolution: g @ cols^T, one product batched over the groups."""
+    if cols is None:
+        cols = _im2col(x, w_shape[2:], stride, padding, dilation, groups)
+    grad = np.matmul(_grouped_output(g, groups), cols.transpose(0, 2, 1))
+    return grad.reshape(w_shape)
+
+
+# ----------------------------------------------------------------------------- primitives
+def _params(ctx):
+    return dict(stride=ctx.stride, padding=ctx.padding, dilation=ctx.dilation, groups=ctx.groups)
+
+
+def _keep_params(ctx, stride, padding, dilation, groups):
+    ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
+
+
+def _tensor_io(*values):
+    return any(isinstance(v, Tensor) for v in values)
+
+
+def conv_input_grad(g, w, x_shape, **params):
+    """dL/dx for output gradient g; differentiable when given Tensors."""
+    if _tensor_io(g, w):
+        return ConvInputGrad.apply(g, w, x_shape=x_shape, **params)
+    return _conv_input_grad(g, w, x_shape, **params)
+
+
+def conv_weight_grad(x, g, w_shape, **params):
+    """dL/dW for input x and output gradient g; differentiable when given Tensors."""
+    if _tensor_io(x, g):
+        return ConvWeightGrad.apply(x, g, w_shape=w_shape, **params)
+    return _conv_weight_grad(x, g, w_shape, **params)
+
+
+def _convolve(x, w, **params):
+    """The convolution without bias; differentiable when given Tensors."""
+    if _tensor_io(x, w):
+        return Convolution.apply(x, w, None, **params)
+    return _conv(x, w, **params)
+
+
+class Convolution(Primitive):
+    """out = W (*) x + b;  dL/dx = W^T (*) g (transposed conv),  dL/dW = g (*) x,
+    dL/db = sum of g over batch and pixels."""
+
+    _holds_arrays = True  # the im2col matrix, reused by the weight gradient
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        cols = _im2col(x, w.shape[2:], stride, padding, dilation, groups)
+        out = _conv(x, w, stride, padding, dilation, groups, cols=cols)
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(x if need_w else None, w if need_x else None)
+        ctx.cols = cols if need_w else None
+        ctx.x_shape, ctx.w_shape = x.shape, w.shape
+        _keep_params(ctx, stride, padding, dilation, groups)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        params = _params(ctx)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = conv_input_grad(g, w, ctx.x_shape, **params)
+        if ctx.needs_input_grad[1]:
+            if isinstance(g, Tensor):
+                grad_w = conv_weight_grad(x, g, ctx.w_shape, **params)
+            else:
+                grad_w = _conv_weight_grad(x, g, ctx.w_shape, cols=ctx.cols, **params)
+        if ctx.needs_input_grad[2]:
+            grad_b = g.sum((0, 2, 3))
+        return grad_x, grad_w, grad_b
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class ConvInputGrad(Primitive):
+    """gx = W^T (*) g (a transposed convolution), linear in g and in W:
+    dL/dg = W (*) G (the forward convolution),  dL/dW = g (*) G (a weight gradient)."""
+
+    @staticmethod
+    def forward(ctx, g, w, x_shape, stride, padding, dilation, groups):
+        ctx.save_for_backward(g, w)
+        _keep_params(ctx, stride, padding, dilation, groups)
+        return _conv_input_grad(g, w, x_shape, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, w = ctx.saved_tensors
+        params = _params(ctx)
+        grad_g = _convolve(grad, w, **params) if ctx.needs_input_grad[0] else None
+        grad_w = conv_weight_grad(grad, g, w.shape, **params) if ctx.needs_input_grad[1] \
+            else None
+        return grad_g, grad_w
+
+    def name(self):
+        return "ConvolutionBackwardBackward0"
+
+
+class ConvWeightGrad(Primitive):
+    """gW = g (*) x, linear in x and in g:
+    dL/dx = G^T (*) g (a transposed convolution),  dL/dg = G (*) x (the forward convolution)."""
+
+    @staticmethod
+    def forward(ctx, x, g, w_shape, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, g)
+        _keep_params(ctx, stride, padding, dilation, groups)
+        return _conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, g = ctx.saved_tensors
+        params = _params(ctx)
+        grad_x = conv_input_grad(g, grad, x.shape, **params) if ctx.needs_input_grad[0] \
+            else None
+        grad_g = _convolve(x, grad, **params) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_g
+
+    def name(self):
+        return "ConvolutionBackwardBackward0"
+
+
+# ----------------------------------------------------------------------------- checks
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                 "float16": "Half", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                 "bool": "Bool"}
+
+
+def _ints(value, name, size, op="conv2d"):
+    """``value`` (an int, or a list/tuple of 1 or ``size`` ints) as a tuple of ``size`` ints."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    for position, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element "
+                            f"of type {type(item).__name__} at pos {position}")
+    if len(items) == 1:
+        items = items * size
+    if len(items) != size:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {size} "
+                           f"values to match the convolution dimensions, but got {name}="
+                           f"{[int(i) for i in items]}")
+    return tuple(int(i) for i in items)
+
+
+def _check_conv(input, weight, bias, stride, padding, dilation, groups):
+    """Raise PyTorch's errors for shapes and settings that define no convolution."""
+    x, w = input._data, weight._data
+    if x.dtype == np.bool_:
+        raise NotImplementedError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
+    if x.ndim != 4:
+        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
+                           f"input of size: {list(x.shape)}")
+    if any(p < 0 for pair in padding for p in pair):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {list(w.shape)} instead")
+    if w.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead")
+    if x.shape[1] != w.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
+                           f"input{list(x.shape)} to have {w.shape[1] * groups} channels, but "
+                           f"got {x.shape[1]} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != w.shape[0]):
+        raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be "
+                           f"1-dimensional with {w.shape[0]} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    padded = [x.shape[2 + a] + sum(padding[a]) for a in range(2)]
+    reach = [dilation[a] * (w.shape[2 + a] - 1) + 1 for a in range(2)]
+    if padded[0] < reach[0] or padded[1] < reach[1]:
+        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x "
+                           f"{padded[1]}). Kernel size: ({reach[0]} x {reach[1]}). Kernel size "
+                           "can't be greater than actual input size")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES.get(x.dtype.name, x.dtype.name)}"
+                           f" but found {_SCALAR_NAMES.get(w.dtype.name, w.dtype.name)}")
+    if bias is not None and bias._data.dtype != x.dtype:
+        names = {"float32": "float", "float64": "double"}
+        raise RuntimeError(f"Input type ({names.get(x.dtype.name, x.dtype.name)}) and bias type "
+                           f"({names.get(bias._data.dtype.name, bias._data.dtype.name)}) should "
+                           "be the same")
+
+
+def _conv_padding(padding, kernel, stride, dilation):
+    """((top, bottom), (left, right)) from an int, a pair, 'valid' or 'same'."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0), (0, 0))
+        if padding != "same":
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        total = [dilation[a] * (kernel[a] - 1) for a in range(2)]
+        return tuple((t // 2, t - t // 2) for t in total)  # any odd extra goes bottom/right
+    pad = _ints(padding, "padding", 2)
+    return ((pad[0], pad[0]), (pad[1], pad[1]))
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as in PyTorch) over a batch of images.
+
+    out[n, o, y, x] = b[o] + sum_{c, i, j} W[o, c, i, j] * in[n, g*C/G + c, s*y + d*i - p,
+    s*x + d*j - p], where g is the group of output channel o; computed as im2col and one
+    matrix product.
+
+    Args:
+        input (Tensor): (N, C_in, H, W) or unbatched (C_in, H, W).
+        weight (Tensor): the kernels, (C_out, C_in / groups, kh, kw).
+        bias (Tensor, optional): (C_out,), added to every pixel of each output channel.
+        stride (int or tuple): step between windows.
+        padding (int, tuple, 'valid' or 'same'): zeros added on each side; 'same' keeps the
+            size (stride 1 only; an odd total goes to the bottom/right).
+        dilation (int or tuple): spacing between kernel elements.
+        groups (int): split channels into this many independent convolutions.
+
+    Shape:
+        (N, C_in, H, W) -> (N, C_out, H_out, W_out) with
+        H_out = floor((H + 2p - d (kh - 1) - 1) / s) + 1 (likewise W_out).
+
+    Example:
+        >>> x = glassgrad.randn(1, 3, 8, 8)
+        >>> glassgrad.nn.functional.conv2d(x, glassgrad.randn(4, 3, 3, 3), padding=1).shape
+        glassgrad.Size([1, 4, 8, 8])
+    """
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = _ints(stride, "stride", 2)
+    if weight.ndim != 4:  # PyTorch reads the number of spatial dims from the weight
+        raise RuntimeError(f"expected stride to be a single integer value or a list of "
+                           f"{weight.ndim - 2} values to match the convolution dimensions, but "
+                           f"got stride={list(stride)}")
+    dilation = _ints(dilation, "dilation", 2)
+    pad = _conv_padding(padding, weight.shape[2:], stride, dilation)
+    _check_conv(input, weight, bias, stride, pad, dilation, groups)
+    out = Convolution.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
+                            groups=groups)
+    return out.squeeze(0) if unbatched else out
