@@ -222,5 +222,4 @@ def tensor_repr(tensor) -> str:
     dtype_name = None
     if needs_dtype_suffix(array.dtype, get_default_dtype().numpy, empty=array.size == 0):
         dtype_name = f"glassgrad.{array.dtype.name}"
-    prefix = "Parameter containing:\ntensor(" if type(tensor).__name__ == "Parameter" else "tensor("
-    return format_tensor(array, prefix=prefix, dtype_name=dtype_name, suffixes=suffixes)
+    return format_tensor(array, prefix="tensor(", dtype_name=dtype_name, suffixes=suffixes)

@@ -405,9 +405,10 @@ def _apply_tensor_function(cls, args, kwargs):
         if not isinstance(o, Tensor):
             results.append(o)
             continue
+        differentiable = not any(o is n for n in non_diff)
         if any(o is a for a in args) and not any(o is d for d in dirty):
-            o = o.view_as(o)  # an input returned as is: a new Tensor that can carry the grad_fn
-        if track and o.dtype.is_floating_point and not any(o is n for n in non_diff):
+            o = o.detach()  # an input returned as is: a new Tensor that can carry the grad_fn
+        if track and o.dtype.is_floating_point and differentiable:
             o._requires_grad = True
             o.grad_fn = node
             o._output_nr = nr

@@ -194,6 +194,25 @@ def test_batch_norm_gradcheck_and_second_derivatives():
                                [x, w, b])
 
 
+def test_fused_batch_norm_equals_the_composite_it_replaces():
+    x, w, b = RNG.normal(size=(4, 3, 5)), RNG.normal(size=3), RNG.normal(size=3)
+
+    def composite(t, w, b):
+        mean = t.mean((0, 2), keepdim=True)
+        var = ((t - mean) ** 2).mean((0, 2), keepdim=True)
+        return (t - mean) / (var + 1e-5).sqrt() * w.reshape(1, 3, 1) + b.reshape(1, 3, 1)
+
+    upstream = gg.tensor(RNG.normal(size=(4, 3, 5)))
+    results = []
+    for fn in (lambda t, w, b: F.batch_norm(t, None, None, w, b, training=True), composite):
+        inputs = [gg.tensor(a, requires_grad=True) for a in (x, w, b)]
+        out = fn(*inputs)
+        out.backward(upstream)
+        results.append([out] + [i.grad for i in inputs])
+    for fused, plain in zip(*results):
+        assert_close(fused, plain, rtol=1e-10, atol=1e-12)
+
+
 BATCHNORMS = [
     ("BatchNorm1d", (3,), {}, (8, 3)),
     ("BatchNorm1d", (3,), {}, (4, 3, 5)),

@@ -11,10 +11,10 @@ running estimates, so one sample's output no longer depends on the rest of the b
 """
 
 from ..._dtype import int64
-from ...autograd.grad_mode import no_grad
-from ...creation import ones, tensor, zeros
+from ...creation import empty, ones, tensor, zeros
 from ...device import check_device
 from ...ops.normalization import batch_norm
+from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
@@ -36,9 +36,9 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype))
+            self.weight = Parameter(empty(num_features, dtype=dtype))
             if bias:
-                self.bias = Parameter(zeros(num_features, dtype=dtype))
+                self.bias = Parameter(empty(num_features, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -52,6 +52,7 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
 
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batches seen."""
@@ -64,10 +65,9 @@ class _BatchNorm(Module):
         """Reset the running estimates, weight to 1 and bias to 0."""
         self.reset_running_stats()
         if self.affine:
-            with no_grad():
-                self.weight.fill_(1)
-                if self.bias is not None:
-                    self.bias.zero_()
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         raise NotImplementedError

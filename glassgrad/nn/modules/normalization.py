@@ -2,10 +2,10 @@
 
 import numbers
 
-from ...autograd.grad_mode import no_grad
-from ...creation import ones, zeros
+from ...creation import empty
 from ...device import check_device
 from ...ops.normalization import layer_norm
+from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
@@ -44,22 +44,22 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype))
+            self.weight = Parameter(empty(self.normalized_shape, dtype=dtype))
             if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype))
+                self.bias = Parameter(empty(self.normalized_shape, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        self.reset_parameters()
 
     def reset_parameters(self):
         """Set weight to 1 and bias to 0."""
         if self.elementwise_affine:
-            with no_grad():
-                self.weight.fill_(1)
-                if self.bias is not None:
-                    self.bias.zero_()
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)

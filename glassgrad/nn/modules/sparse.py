@@ -1,9 +1,10 @@
 """Embedding tables (as ``torch.nn.modules.sparse``; glassgrad's gradients are always dense)."""
 
 from ...autograd.grad_mode import no_grad
-from ...creation import randn
+from ...creation import empty
 from ...device import check_device
 from ...ops.nn_misc import embedding
+from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
@@ -53,9 +54,9 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if _weight is None:
-            self.weight = Parameter(randn(num_embeddings, embedding_dim, dtype=dtype),
+            self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype),
                                     requires_grad=not _freeze)
-            self._fill_padding_idx_with_zero()
+            self.reset_parameters()
         else:
             if list(_weight.shape) != [num_embeddings, embedding_dim]:
                 raise AssertionError("Shape of weight does not match num_embeddings and "
@@ -65,8 +66,7 @@ class Embedding(Module):
 
     def reset_parameters(self):
         """Redraw weight from N(0, 1) and zero the padding row."""
-        with no_grad():
-            self.weight.normal_()
+        init.normal_(self.weight)
         self._fill_padding_idx_with_zero()
 
     def _fill_padding_idx_with_zero(self):
