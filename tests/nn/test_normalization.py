@@ -63,9 +63,14 @@ def test_layer_norm_matches_torch(data):
     # noise there that rstd = 1/sqrt(eps) amplifies, so that degenerate case is left out
     assume(np.prod(normalized) > 1 or dtype == np.float64)
     affine = data.draw(st.sampled_from(["both", "weight", "none"]))
-    x = RNG.normal(size=shape).astype(dtype) * 3 + 1
-    w = RNG.normal(size=normalized).astype(dtype)
-    b = RNG.normal(size=normalized).astype(dtype)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1)))  # reproducible draws
+    x = rng.normal(size=shape).astype(dtype) * 3 + 1
+    w = rng.normal(size=normalized).astype(dtype)
+    b = rng.normal(size=normalized).astype(dtype)
+    # a group whose values (nearly) coincide is ill-conditioned in float32: 1/std amplifies the
+    # rounding of either library's statistics beyond any sensible tolerance
+    groups = x.reshape(-1, int(np.prod(normalized)))
+    assume(dtype == np.float64 or groups.shape[1] == 1 or groups.std(axis=1).min() > 0.1)
     if affine == "both":
         ours, theirs = both(lambda f, lib, t, w, b: f.layer_norm(t, normalized, w, b))
         check_parity(ours, [x, w, b], torch_fn=theirs, **tol(dtype))
