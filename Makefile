@@ -17,6 +17,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+	@if [ -d ../shared/seed-examples ]; then \
+	  $(PY) ../shared/seed-examples/run.py --backend glassgrad --compare; \
+	else echo "../shared/seed-examples not found: the seed examples were not run"; fi
 
 seeds: $(STAMP)
 	$(PY) ../shared/seed-examples/run.py --backend glassgrad --compare

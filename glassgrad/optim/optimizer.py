@@ -1,0 +1,282 @@
+"""Optimizer: the base every update rule shares (``torch.optim.Optimizer``).
+
+An optimizer holds ``param_groups`` (a list of dicts: ``'params'`` plus that group's
+hyper-parameters, filled from ``defaults``) and ``state`` (a dict keyed by parameter, holding each
+parameter's running buffers as Tensors). ``state_dict()`` replaces parameters by their integer
+index, in group order, exactly as PyTorch does, so a run can be saved and resumed.
+"""
+
+import copy
+import functools
+import warnings
+from collections import defaultdict
+from itertools import chain
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor, _scalar_type_name
+from ..utils.hooks import RemovableHandle
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Singleton marking a hyper-parameter with no default."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _typename(obj):
+    if isinstance(obj, Tensor):
+        return f"glassgrad.{_scalar_type_name(obj)}Tensor"
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in ("builtins", None) else f"{module}.{name}"
+
+
+def _step_tensor():
+    """The ``'step'`` counter PyTorch keeps: a float32 0-d tensor."""
+    return Tensor._make(np.zeros((), dtype=np.float32))
+
+
+def _zeros_like(p):
+    return Tensor._make(np.zeros_like(p._data))
+
+
+def _with_step_hooks(step):
+    """Wrap a subclass's ``step`` so registered pre- and post-hooks run around it."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        for hook in list(self.__dict__.get("_optimizer_step_pre_hooks", {}).values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+        out = step(self, *args, **kwargs)
+        for hook in list(self.__dict__.get("_optimizer_step_post_hooks", {}).values()):
+            hook(self, args, kwargs)
+        return out
+
+    wrapper._hooked = True
+    return wrapper
+
+
+def _bump(p):
+    """Record an in-place change of ``p`` (autograd's version counter)."""
+    p._version_counter[0] += 1
+
+
+def _lerp_(start, end, weight):
+    """``start.lerp_(end, weight)`` with PyTorch's formula (exact at both ends); the weight is
+    rounded to the array's dtype first, as PyTorch's kernel does."""
+    weight = start.dtype.type(weight)
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    Args:
+        params (iterable): Tensors to optimize, or dicts defining parameter groups.
+        defaults (dict): default hyper-parameters, used by groups that do not set them.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_hooked", False):
+            cls.step = _with_step_hooks(step)
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self._optimizer_step_pre_hooks = {}
+        self._optimizer_step_post_hooks = {}
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {_typename(params)}")
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state,
+                "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_optimizer_step_pre_hooks", {})
+        self.__dict__.setdefault("_optimizer_step_post_hooks", {})
+
+    def register_step_pre_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
+        ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
+        return RemovableHandle(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``. Returns a handle."""
+        return RemovableHandle(self._optimizer_step_post_hooks, hook)
+
+    def __repr__(self):
+        text = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += "\n"
+            text += f"Parameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        text += ")"
+        return text
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own hyper-parameters (e.g. a different ``lr``)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. Please "
+                            "use a list instead.")
+        else:
+            param_group["params"] = list(params)
+        tensors = [p[1] if isinstance(p, tuple) else p for p in param_group["params"]]
+        names = [p[0] for p in param_group["params"] if isinstance(p, tuple)]
+        param_group["params"] = tensors  # (name, tensor) pairs, as from named_parameters()
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            param_group["param_names"] = names
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(param))
+            if not self.defaults.get("differentiable", None) and not (
+                    param.is_leaf or param.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            param_group.setdefault(name, default)
+        params = param_group["params"]
+        if len(params) != len({id(p) for p in params}):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        for group in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
+        existing = {id(p) for group in self.param_groups for p in group["params"]}
+        if existing & {id(p) for p in params}:
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients: drop them (``set_to_none=True``) or fill them with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                if set_to_none:
+                    p._grad = None
+                else:
+                    grad = p._grad
+                    if grad.grad_fn is not None:
+                        grad.detach_()
+                    else:
+                        grad._requires_grad = False
+                    grad._data[...] = 0
+                    _bump(grad)
+
+    def step(self, closure=None):
+        """Update the parameters once; subclasses implement the rule."""
+        raise NotImplementedError
+
+    def _closure_loss(self, closure):
+        """Re-evaluate the model with gradients on, if a closure is given."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def state_dict(self):
+        """The state as ``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index]}]}``.
+
+        Parameters are replaced by their position across all groups; the state tensors are
+        returned by reference, as PyTorch does (deep-copy the result to keep a snapshot).
+        """
+        index_of = {}
+        start = 0
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                if id(p) not in index_of:
+                    index_of[id(p)] = start
+                    start += 1
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index_of[id(p)]: v for p, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a ``state_dict()``: hyper-parameters per group and each parameter's buffers."""
+        state_dict = state_dict.copy()
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")
+        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in groups)))
+        state = defaultdict(dict)
+        for index, values in state_dict["state"].items():
+            if index in id_map:
+                param = id_map[index]
+                state[param] = {key: _cast(param, key, value) for key, value in values.items()}
+            else:
+                state[index] = values
+        new_groups = []
+        for group, saved in zip(groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+            new_groups.append(saved)
+        self.__setstate__({"state": state, "param_groups": new_groups})
+
+
+def _cast(param, key, value):
+    """A copy of one saved state value, in the parameter's float dtype (``'step'`` kept as is)."""
+    if isinstance(value, Tensor):
+        data = value._data
+        if key != "step" and param._data.dtype.kind == "f" and data.dtype.kind == "f":
+            data = data.astype(param._data.dtype)
+        return Tensor._make(np.array(data, copy=True))
+    if isinstance(value, dict):
+        return {k: _cast(param, k, v) for k, v in value.items()}
+    return copy.deepcopy(value)
