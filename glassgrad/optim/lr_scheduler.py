@@ -386,15 +386,9 @@ class CosineAnnealingLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 
-# _schedules needs LRScheduler defined first, hence the import at the bottom.
-from ._schedules import (  # noqa: E402
-    ChainedScheduler,
-    CosineAnnealingWarmRestarts,
-    CyclicLR,
-    OneCycleLR,
-    ReduceLROnPlateau,
-    SequentialLR,
-)
+# the split-out schedules need LRScheduler defined first, hence the imports at the bottom.
+from ._schedule_combinators import ChainedScheduler, ReduceLROnPlateau, SequentialLR  # noqa: E402
+from ._schedules import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402
 
 
 class _LRScheduler(LRScheduler):
