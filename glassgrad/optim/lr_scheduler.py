@@ -114,7 +114,8 @@ class LRScheduler:
         return self._last_lr
 
     def get_lr(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement get_lr(), the learning "
+                                  "rates of the current step")
 
     def step(self, epoch=None):
         """Advance one epoch (or jump to ``epoch``) and write the new lrs into the groups."""

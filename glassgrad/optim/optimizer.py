@@ -213,7 +213,8 @@ class Optimizer:
 
     def step(self, closure=None):
         """Update the parameters once; subclasses implement the rule."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement step(): the base "
+                                  "Optimizer holds parameters and state, each subclass its rule")
 
     def _closure_loss(self, closure):
         """Re-evaluate the model with gradients on, if a closure is given."""

@@ -70,7 +70,8 @@ class _BatchNorm(Module):
                 init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must say which input shapes it accepts "
+                                  "(_check_input_dim)")
 
     def forward(self, input):
         self._check_input_dim(input)

@@ -27,7 +27,8 @@ class Sampler:
         pass
 
     def __iter__(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__, which yields "
+                                  "dataset indices")
 
 
 class SequentialSampler(Sampler):
