@@ -8,45 +8,11 @@ import re
 import numpy as np
 import pytest
 import torch
+from parity import assert_same, same, same_error  # noqa: F401
 
 import glassgrad as gg
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _plain(value):
-    if isinstance(value, (gg.Tensor, torch.Tensor)):
-        return value.detach().numpy()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_plain(v) for v in value)
-    return value
-
-
-def assert_same(ours, theirs, rtol=1e-5, atol=1e-6):
-    a, b = _plain(ours), _plain(theirs)
-    if isinstance(b, np.ndarray):
-        assert isinstance(a, np.ndarray), f"{a!r} is not a tensor like {b!r}"
-        assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, a.shape, b.dtype, b.shape)
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
-    elif isinstance(b, (tuple, list)):
-        assert type(a) is type(b) and len(a) == len(b), f"{a!r} != {b!r}"
-        for x, y in zip(a, b):
-            assert_same(x, y, rtol, atol)
-    else:
-        assert type(a) is type(b) and a == b, f"{a!r} != torch's {b!r}"
-
-
-def same(fn, **tolerances):
-    assert_same(fn(gg), fn(torch), **tolerances)
-
-
-def same_error(fn):
-    with pytest.raises(Exception) as theirs:
-        fn(torch)
-    with pytest.raises(Exception) as ours:
-        fn(gg)
-    assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
-    assert str(ours.value) == str(theirs.value).replace("torch.", "glassgrad.")
 
 
 # ----------------------------------------------------------------------------- the functions
