@@ -1,0 +1,100 @@
+"""History: what happened in every step and every epoch of a run, as rows of numbers.
+
+Each optimizer step adds a row to ``history.steps`` and each epoch a row to ``history.epochs``;
+a row is a dict of plain floats and ints. A step row holds ``epoch``, ``step``, ``train_loss``
+(the batch loss), ``lr``, ``time`` (seconds for the step) and ``grad_norm/<layer>``, the L2 norm
+of each layer's gradients just before the update; an epoch row holds ``epoch``, ``step``,
+``train_loss``, ``val_loss``, every metric as ``train_<name>`` / ``val_<name>``, ``lr`` and
+``time``. ``to_csv`` writes both kinds into one ``metrics.csv`` (a ``kind`` column says which),
+as Lightning's CSVLogger does.
+
+Example:
+    >>> history = trainer.fit(model, loader, loss_fn=nn.MSELoss())
+    >>> history.epoch_values("train_loss")
+    [0.91, 0.42, 0.27]
+"""
+
+import csv
+import os
+
+__all__ = ["History"]
+
+
+class History:
+    """Step and epoch records of a training run (see the module docstring for the columns)."""
+
+    def __init__(self):
+        self.steps = []
+        self.epochs = []
+
+    def log_step(self, row):
+        self.steps.append(row)
+
+    def log_epoch(self, row):
+        self.epochs.append(row)
+
+    def epoch_values(self, key):
+        """The value of ``key`` for every epoch that logged it."""
+        return [row[key] for row in self.epochs if key in row]
+
+    def step_values(self, key):
+        """The value of ``key`` for every step that logged it."""
+        return [row[key] for row in self.steps if key in row]
+
+    def keys(self, kind="epoch"):
+        """The column names used by the epoch (or step) rows, in first-seen order."""
+        rows = self.epochs if kind == "epoch" else self.steps
+        seen = {}
+        for row in rows:
+            seen.update(dict.fromkeys(row))
+        return list(seen)
+
+    def to_csv(self, path):
+        """Write every step and epoch row to ``path``; blank cells where a row lacks a column.
+
+        The file is written to a temporary name and renamed over ``path``, so a reader never
+        sees half a file.
+        """
+        rows = ([{"kind": "step", **row} for row in self.steps]
+                + [{"kind": "epoch", **row} for row in self.epochs])
+        rows.sort(key=lambda row: (row.get("step", 0), row["kind"] == "epoch"))
+        columns = ["kind", *dict.fromkeys(["epoch", "step", *self.keys("step"),
+                                           *self.keys("epoch")])]
+        temporary = f"{path}.tmp"
+        with open(temporary, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(temporary, path)
+
+    @classmethod
+    def from_csv(cls, path):
+        """Read a ``metrics.csv`` written by ``to_csv`` back into a History."""
+        history = cls()
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                kind = row.pop("kind")
+                values = {key: _number(value) for key, value in row.items() if value != ""}
+                (history.steps if kind == "step" else history.epochs).append(values)
+        return history
+
+    def state_dict(self):
+        return {"steps": self.steps, "epochs": self.epochs}
+
+    def load_state_dict(self, state):
+        self.steps = [dict(row) for row in state["steps"]]
+        self.epochs = [dict(row) for row in state["epochs"]]
+
+    def __len__(self):
+        return len(self.epochs)
+
+    def __repr__(self):
+        return f"History({len(self.epochs)} epochs, {len(self.steps)} steps)"
+
+
+def _number(text):
+    """An int if the text is one, else a float."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
