@@ -137,9 +137,7 @@ class Var(Primitive):
             n *= x.shape[a]
         ctx.save_for_backward(x)
         ctx.axes, ctx.factor = axes, (2.0 / (n - correction) if n != correction else np.inf)
-        # accumulate in float64 (as PyTorch's two-pass kernel is exact enough to give exactly 0
-        # for a constant input, where std's gradient is defined as 0)
-        centered = x - x.mean(axis=axes, keepdims=True, dtype=np.float64)
+        centered = _centered(x, axes, dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             total = (centered * centered).sum(axis=axes, keepdims=keepdim)
             return np.asarray(total / builtins.max(n - correction, 0)).astype(x.dtype)
@@ -147,8 +145,21 @@ class Var(Primitive):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        centered = x - x.mean(axis=ctx.axes, keepdims=True)
-        return keep_dims(g, x.shape, ctx.axes) * centered * ctx.factor
+        return keep_dims(g, x.shape, ctx.axes) * _centered(x, ctx.axes) * ctx.factor
+
+
+def _centered(x, axes, dtype=None):
+    """x - mean(x) over ``axes``, computed as d - mean(d) with d = x - (first element).
+
+    The shift changes nothing mathematically, but it makes a constant input give exactly 0 (a
+    plain mean of equal numbers can be off by an ulp), so var is exactly 0 there and std's
+    gradient takes PyTorch's value 0 rather than ulp / ulp. Accumulates in ``dtype`` if given.
+    """
+    first = x[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))]
+    shifted = x - first
+    mean = (shifted.mean(axis=axes, keepdims=True) if dtype is None
+            else shifted.mean(axis=axes, keepdims=True, dtype=dtype))
+    return shifted - mean
 
 
 def _var(input, axes, correction, keepdim, op="var"):

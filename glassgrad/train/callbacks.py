@@ -19,6 +19,8 @@ Every hook receives ``(trainer, model, ...)``. A callback stops training by sett
 ``trainer.should_stop = True``; set in ``on_before_backward`` or ``on_before_optimizer_step``,
 it also prevents that step's update (this is how ``TerminateOnNaN`` keeps the weights finite).
 A callback with state worth resuming returns it from ``state_dict`` (JSON-serialisable values).
+``trainer.current_epoch`` and ``batch_idx`` count from 0, as in Lightning; messages meant for
+people count epochs, steps and batches from 1.
 """
 
 import math
@@ -188,14 +190,14 @@ class EarlyStopping(Callback):
         self.wait_count += 1
         if self.wait_count >= self.patience:
             self._stop(trainer, f"{self.monitor} did not improve for {self.wait_count} epochs "
-                                f"(best {self.best_score:.6g} at epoch {self.best_epoch})")
+                                f"(best {self.best_score:.6g} in epoch {self.best_epoch + 1})")
 
     def _stop(self, trainer, reason):
         trainer.should_stop = True
         trainer.stop_reason = f"early stopping: {reason}"
         self.stopped_epoch = trainer.current_epoch
         if self.verbose:
-            print(f"EarlyStopping: {reason}; stopping after epoch {trainer.current_epoch}")
+            print(f"EarlyStopping: {reason}; stopping after epoch {trainer.current_epoch + 1}")
 
     def on_fit_end(self, trainer, model):
         if self.restore_best_weights and self.best_weights is not None:
@@ -277,7 +279,7 @@ class TerminateOnNaN(Callback):
     @staticmethod
     def _stop(trainer, what):
         trainer.should_stop = True
-        trainer.stop_reason = (f"{what} at epoch {trainer.current_epoch}, step "
-                               f"{trainer.global_step} (batch {trainer.batch_idx}); stopped "
-                               "before the update, so the weights are those of the last good "
-                               "step")
+        where = (f"in epoch {trainer.current_epoch + 1}, at step {trainer.global_step + 1} "
+                 f"(batch {trainer.batch_idx + 1})")
+        trainer.stop_reason = (f"{what} {where}; stopped before the update, so the weights are "
+                               "those of the last good step")

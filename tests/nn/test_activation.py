@@ -53,7 +53,11 @@ def test_functional_matches_torch(name, kwargs, data):
     shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
     x = data.draw(hnp.arrays(dtype, shape, elements=st.floats(-8, 8, width=32)))
     ours, theirs = call(name, kwargs)
-    check_parity(ours, [away_from_kinks(x, name, kwargs)], torch_fn=theirs)
+    # In float32, a saturating activation's gradient loses about three digits to cancellation
+    # (1 + tanh(u) with tanh(u) near -1) in both libraries, whose tanh differ in the last ulp;
+    # those inputs get atol 1e-5 in float32. float64 is held to the usual tolerance.
+    tolerance = {"atol": 1e-5} if dtype == np.float32 and (name, kwargs) in SMOOTH else {}
+    check_parity(ours, [away_from_kinks(x, name, kwargs)], torch_fn=theirs, **tolerance)
 
 
 @pytest.mark.parametrize("name, kwargs", CASES, ids=IDS)

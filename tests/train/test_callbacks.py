@@ -158,7 +158,7 @@ def test_nan_guard_stops_before_the_update_and_keeps_the_last_good_checkpoint(tm
     trainer.fit(model, train, loss_fn=ExplodingLoss(), optimizer=optim.SGD(model.parameters(),
                                                                            lr=0.1))
     assert trainer.should_stop
-    assert "loss became nan at epoch 2, step 14 (batch 2)" in trainer.stop_reason
+    assert "loss became nan in epoch 3, at step 15 (batch 3)" in trainer.stop_reason
     assert_same_weights(weights(model), seen[-1])
     last = load_checkpoint(tmp_path / "checkpoints" / "last")
     assert last["epoch"] == 2 and last["global_step"] == 12
@@ -189,5 +189,5 @@ def test_nan_guard_catches_an_infinite_gradient():
     before = weights(model)
     trainer = Trainer(max_epochs=1, callbacks=[TerminateOnNaN()], progress=False)
     trainer.fit(model, loaders(x, y)[0], loss_fn=nn.CrossEntropyLoss())
-    assert "the gradient norm became nan at epoch 0, step 0" in trainer.stop_reason
+    assert "the gradient norm became nan in epoch 1, at step 1" in trainer.stop_reason
     assert_same_weights(weights(model), before)

@@ -1,0 +1,59 @@
+"""The ``glassgrad`` command (also ``python -m glassgrad``): train, predict, evaluate.
+
+    glassgrad train                                   # an MLP on scikit-learn's digits
+    glassgrad train --data houses.csv --target price  # your table: preprocessing is automatic
+    glassgrad predict runs/houses-1 new.csv           # predictions for new rows
+    glassgrad evaluate runs/houses-1 labelled.csv     # metrics on labelled rows
+
+Bad input (a missing file, an unknown column, an unseen category...) gets one line on stderr,
+``glassgrad: error: ...``, and exit code 2; nothing already on disk is changed.
+"""
+
+import argparse
+import sys
+
+__all__ = ["main", "build_parser"]
+
+
+class UsageError(Exception):
+    """A problem with the user's input that is reported in one line with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what is wrong and where to look), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    from . import predict, train
+
+    parser = _Parser(
+        prog="glassgrad", description="Train, use and inspect neural networks on tables.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    train.add_parser(commands)
+    predict.add_parsers(commands)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code (0 ok, 2 bad input, 130 interrupted)."""
+    from ..tabular import DataError
+    from ..train.checkpoint import CheckpointError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:   # --help, or a usage error already reported in one line
+        return stop.code
+    try:
+        return args.run(args) or 0
+    except (DataError, UsageError, CheckpointError) as error:
+        message = " ".join(str(error).split())
+        print(f"glassgrad: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("glassgrad: interrupted", file=sys.stderr)
+        return 130

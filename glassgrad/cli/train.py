@@ -1,0 +1,263 @@
+"""``glassgrad train``: data -> preprocessing -> MLP -> Trainer -> a run folder.
+
+With no arguments it trains on scikit-learn's bundled digits (8x8 images of handwritten
+digits, 10 classes): a 70/15/15 train/validation/test split, an MLP with early stopping on the
+validation loss, and the test metrics at the end.
+"""
+
+import argparse
+import datetime
+import os
+import sys
+
+from . import UsageError
+from .runs import (
+    ACTIVATIONS,
+    CONFIG,
+    MODEL,
+    RESULTS,
+    build_mlp,
+    check_output_folder,
+    clear_run,
+    default_run_dir,
+    read_config,
+    write_json,
+)
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+SCHEDULERS = ("none", "step", "cosine", "plateau", "onecycle")
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "train", help="train an MLP on a bundled data set or a CSV file",
+        description="Train an MLP on a table. With no arguments: scikit-learn's digits.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--data", default="digits",
+                        help="a CSV file, or a bundled data set: digits, iris, wine, "
+                             "breast-cancer, diabetes")
+    parser.add_argument("--target", help="the column to predict (bundled data: 'target')")
+    parser.add_argument("--task", default="auto", choices=("auto", "classification",
+                                                           "regression"))
+    parser.add_argument("--hidden", default="128,64", type=_sizes,
+                        help="hidden layer sizes, comma-separated")
+    parser.add_argument("--activation", default="relu", choices=ACTIVATIONS)
+    parser.add_argument("--dropout", default=0.0, type=float)
+    parser.add_argument("--epochs", default=100, type=_positive_int, help="at most this many")
+    parser.add_argument("--batch-size", default=64, type=_positive_int)
+    parser.add_argument("--lr", default="1e-3", type=_learning_rate,
+                        help="learning rate, or 'auto' for the lr range test")
+    parser.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
+    parser.add_argument("--scheduler", default="none", choices=SCHEDULERS)
+    parser.add_argument("--weight-decay", default=0.0, type=float)
+    parser.add_argument("--patience", default=10, type=int,
+                        help="early stopping: epochs without a better validation loss")
+    parser.add_argument("--seed", default=0, type=int)
+    parser.add_argument("--out", help="the run folder (default runs/<data>-<n>)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a run already in --out")
+    parser.add_argument("--resume", metavar="RUN",
+                        help="continue an interrupted run from its last checkpoint")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _sizes(text):
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        sizes = None
+    if sizes is None or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, "
+                                         f"like 128,64; got {text!r}")
+    return sizes
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _learning_rate(text):
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number or 'auto', got {text!r}")
+    return value
+
+
+def run(args):
+    if args.resume:
+        return _resume(args.resume, quiet=args.quiet)
+    settings = {key: getattr(args, key) for key in (
+        "data", "target", "task", "hidden", "activation", "dropout", "epochs", "batch_size",
+        "lr", "optimizer", "scheduler", "weight_decay", "patience", "seed")}
+    folder = args.out or default_run_dir(args.data)
+    check_output_folder(folder, args.overwrite)
+    return _train(settings, folder, overwrite=args.overwrite, quiet=args.quiet)
+
+
+def _resume(folder, quiet):
+    config = read_config(folder)
+    checkpoints = os.path.join(folder, "checkpoints")
+    for name in ("interrupted", "last"):
+        if os.path.exists(os.path.join(checkpoints, f"{name}.json")):
+            settings = {**config["settings"], "lr": config["lr_used"]}
+            return _train(settings, folder, overwrite=True, quiet=quiet,
+                          ckpt_path=os.path.join(checkpoints, name))
+    raise UsageError(f"{folder} has no checkpoint to resume from (checkpoints/last or "
+                     "checkpoints/interrupted)")
+
+
+def _train(settings, folder, overwrite, quiet, ckpt_path=None):
+    """Prepare everything that can fail on bad input first; only then touch ``folder``."""
+    import glassgrad as gg
+    from glassgrad import nn
+    from glassgrad.tabular import TabularPreprocessor, prepare, split
+    from glassgrad.train import EarlyStopping, ModelCheckpoint, Trainer
+    from glassgrad.utils.data import DataLoader, TensorDataset
+
+    frame, target, task = prepare(settings["data"], settings["target"], settings["task"])
+    settings = {**settings, "target": target, "task": task}
+    train_frame, _, val_frame, _, test_frame, _ = split(frame, frame[target], task,
+                                                        seed=settings["seed"])
+    preprocessor = TabularPreprocessor(task, target).fit(train_frame)
+    parts = {}
+    for name, part in (("train", train_frame), ("val", val_frame), ("test", test_frame)):
+        x = gg.from_numpy(preprocessor.transform(part))
+        y = preprocessor.encode_target(part[target])
+        parts[name] = (x, gg.from_numpy(y if task == "classification" else y.reshape(-1, 1)))
+
+    if ckpt_path is None:
+        if overwrite:
+            clear_run(folder)
+        os.makedirs(folder, exist_ok=True)
+    gg.manual_seed(settings["seed"])
+    model = build_mlp(preprocessor.n_features_out_, settings["hidden"], preprocessor.n_outputs_,
+                      settings["activation"], settings["dropout"])
+    classification = task == "classification"
+    loss_fn = nn.CrossEntropyLoss() if classification else nn.MSELoss()
+    train_loader = DataLoader(TensorDataset(*parts["train"]), batch_size=settings["batch_size"],
+                              shuffle=True)
+    val_loader = DataLoader(TensorDataset(*parts["val"]), batch_size=1024)
+    lr = settings["lr"]
+    if lr == "auto":
+        lr = _find_lr(model, train_loader, loss_fn, quiet)
+    optimizer = _optimizer(settings["optimizer"], model, lr, settings["weight_decay"])
+    scheduler = _scheduler(settings["scheduler"], optimizer, settings["epochs"],
+                           len(train_loader))
+    config = {"settings": settings, "lr_used": lr, "n_features": preprocessor.n_features_out_,
+              "n_outputs": preprocessor.n_outputs_, "hidden": settings["hidden"],
+              "activation": settings["activation"], "dropout": settings["dropout"],
+              "task": task, "target": target, "glassgrad_version": gg.__version__,
+              "created": datetime.datetime.now().isoformat(timespec="seconds"),
+              "rows": {name: len(part[0]) for name, part in parts.items()},
+              "preprocessing": preprocessor.to_config()}
+    if ckpt_path is None:
+        preprocessor.save(folder)
+        write_json(os.path.join(folder, CONFIG), config)
+
+    callbacks = [EarlyStopping("val_loss", patience=settings["patience"],
+                               restore_best_weights=True),
+                 ModelCheckpoint(monitor="val_loss", filename="best", save_last=True)]
+    trainer = Trainer(max_epochs=settings["epochs"], callbacks=callbacks, progress=not quiet,
+                      default_root_dir=folder)
+    if not quiet:
+        _describe(settings, config, model, folder)
+    metric_names = ["accuracy", "f1"] if classification else ["mae", "r2"]
+    trainer.fit(model, train_loader, val_loader, loss_fn=loss_fn, optimizer=optimizer,
+                scheduler=scheduler, metrics=metric_names, ckpt_path=ckpt_path)
+    if trainer.interrupted:
+        print(f"Stopped by Ctrl-C at step {trainer.global_step}; the checkpoint is in "
+              f"{folder}/checkpoints. Continue with: glassgrad train --resume {folder}")
+        return 130
+    gg.save(model.state_dict(), os.path.join(folder, MODEL))
+    from .predict import evaluate_model
+
+    results = {"test": evaluate_model(model, preprocessor, test_frame),
+               "epochs_run": trainer.current_epoch, "steps": trainer.global_step,
+               "stopped_because": trainer.stop_reason or "reached --epochs",
+               "best_epoch": _one_based(callbacks[0].best_epoch),
+               "best_val_loss": callbacks[0].best_score}
+    write_json(os.path.join(folder, RESULTS), results)
+    _summarise(results, trainer, folder)
+    return 0
+
+
+def _one_based(epoch):
+    return None if epoch is None else epoch + 1
+
+
+def _find_lr(model, loader, loss_fn, quiet):
+    from glassgrad.train import lr_find
+
+    result = lr_find(model, loader, loss_fn=loss_fn, num_training=min(200, 20 * len(loader)))
+    suggestion = result.suggestion()
+    if suggestion is None:
+        raise UsageError("--lr auto: the learning-rate range test diverged at once; give --lr "
+                         "explicitly")
+    if not quiet:
+        print(f"lr range test: {len(result.lrs)} steps, suggested lr = {suggestion:.3g}")
+    return suggestion
+
+
+def _optimizer(name, model, lr, weight_decay):
+    from glassgrad import optim
+
+    kinds = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
+             "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
+    extra = {"momentum": 0.9} if name == "sgd" else {}
+    return kinds[name](model.parameters(), lr=lr, weight_decay=weight_decay, **extra)
+
+
+def _scheduler(name, optimizer, epochs, steps_per_epoch):
+    from glassgrad.optim import lr_scheduler
+
+    if name == "step":
+        return lr_scheduler.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1)
+    if name == "cosine":
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    if name == "plateau":
+        return lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3)
+    if name == "onecycle":
+        max_lr = optimizer.param_groups[0]["lr"]
+        schedule = lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs,
+                                           steps_per_epoch=steps_per_epoch)
+        return {"scheduler": schedule, "interval": "step"}
+    return None
+
+
+def _describe(settings, config, model, folder):
+    rows = config["rows"]
+    n_parameters = sum(p.numel() for p in model.parameters())
+    print(f"data: {settings['data']} -> {config['task']} of '{config['target']}' "
+          f"({config['n_features']} features, {rows['train']} train / {rows['val']} validation"
+          f" / {rows['test']} test rows)")
+    layers = " -> ".join(str(n) for n in [config["n_features"], *config["hidden"],
+                                          config["n_outputs"]])
+    print(f"model: MLP {layers}, {settings['activation']}, {n_parameters:,} parameters; "
+          f"{settings['optimizer']} lr={config['lr_used']:.3g}, batch {settings['batch_size']}")
+    print(f"run folder: {folder}")
+    sys.stdout.flush()
+
+
+def _summarise(results, trainer, folder):
+    test = results["test"]
+    print(f"stopped after {results['epochs_run']} epochs: {results['stopped_because']}")
+    best = results["best_epoch"]
+    if best is not None:
+        print(f"best validation loss {results['best_val_loss']:.4f} in epoch {best} "
+              "(its weights were kept)")
+    print("test: " + ", ".join(f"{name} {value:.4f}" for name, value in test.items()))
+    print(f"run folder: {folder}/ (model.safetensors, metrics.csv, config.json, "
+          "preprocessing, checkpoints/)")
