@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean seeds
+.PHONY: demo tour test bench lint clean seeds
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# the main job: `glassgrad train` with no arguments (an MLP on scikit-learn's digits) -> runs/digits-N/
 demo: $(STAMP)
+	$(VENV)/bin/glassgrad train
+
+tour: $(STAMP)
 	$(PY) examples/autograd_tour.py
 
 test: $(STAMP)

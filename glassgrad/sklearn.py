@@ -33,7 +33,6 @@ Example:
 
 import contextlib
 import copy
-import functools
 import math
 from numbers import Integral, Real
 
@@ -45,33 +44,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import nn, optim
+from . import nn
 from .creation import from_numpy
+from .models import ACTIVATIONS, OPTIMIZERS, mlp
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .train import EarlyStopping, Trainer
 from .utils.data import DataLoader, TensorDataset
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
-
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "logistic": nn.Sigmoid,  # MLPClassifier's name for the sigmoid
-    "gelu": nn.GELU,
-    "elu": nn.ELU,
-    "leaky_relu": nn.LeakyReLU,
-    "silu": nn.SiLU,
-    "identity": nn.Identity,
-}
-
-OPTIMIZERS = {
-    "adam": optim.Adam,
-    "adamw": optim.AdamW,
-    "sgd": functools.partial(optim.SGD, momentum=0.9),  # MLPClassifier's SGD uses momentum 0.9
-    "rmsprop": optim.RMSprop,
-    "adagrad": optim.Adagrad,
-}
 
 _AUTO_BATCH = 200  # batch_size="auto" means min(200, n_samples), as in MLPClassifier
 _PREDICT_BATCH = 4096
@@ -175,13 +155,7 @@ class _NeuralNetBase(BaseEstimator):
     # ------------------------------------------------------------------ the network
     def _build_model(self, n_inputs, n_outputs):
         """``Sequential(Linear, act, ..., Linear)`` with ``hidden_layer_sizes`` hidden units."""
-        layers = []
-        width = n_inputs
-        for size in self._checked_hidden_layer_sizes():
-            layers += [nn.Linear(width, size), ACTIVATIONS[self.activation]()]
-            width = size
-        layers.append(nn.Linear(width, n_outputs))
-        return nn.Sequential(*layers)
+        return mlp(n_inputs, self._checked_hidden_layer_sizes(), n_outputs, self.activation)
 
     def _loader(self, X, y, shuffle, generator=None):
         n_samples = X.shape[0]

@@ -21,23 +21,10 @@ RESULTS = "results.json"
 _RUN_FILES = (CONFIG, MODEL, RESULTS, "metrics.csv", "preprocessing.skops", "preprocessing.json",
               "report.html", "checkpoints")
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu", "elu", "leaky_relu")
-
-
 def build_mlp(n_inputs, hidden, n_outputs, activation="relu", dropout=0.0):
-    """``Linear -> activation [-> Dropout]`` for each hidden size, then a ``Linear`` output."""
-    from .. import nn
+    from ..models import mlp
 
-    layers = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
-              "silu": nn.SiLU, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
-    modules, width = [], n_inputs
-    for size in hidden:
-        modules += [nn.Linear(width, size), layers[activation]()]
-        if dropout:
-            modules.append(nn.Dropout(dropout))
-        width = size
-    modules.append(nn.Linear(width, n_outputs))
-    return nn.Sequential(*modules)
+    return mlp(n_inputs, hidden, n_outputs, activation, dropout)
 
 
 def default_run_dir(data):

@@ -12,7 +12,6 @@ import sys
 
 from . import UsageError
 from .runs import (
-    ACTIVATIONS,
     CONFIG,
     MODEL,
     RESULTS,
@@ -24,6 +23,8 @@ from .runs import (
     write_json,
 )
 
+# the names of glassgrad.models.ACTIVATIONS / OPTIMIZERS (not imported: --help stays fast)
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu", "elu", "leaky_relu", "identity")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 SCHEDULERS = ("none", "step", "cosine", "plateau", "onecycle")
 
@@ -174,7 +175,9 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
                       default_root_dir=folder)
     if not quiet:
         _describe(settings, config, model, folder)
-    metric_names = ["accuracy", "f1"] if classification else ["mae", "r2"]
+    # in the table: scale-free metrics (a regression target is standardised while training);
+    # the test metrics at the end are in the target's own units
+    metric_names = ["accuracy"] if classification else ["r2"]
     trainer.fit(model, train_loader, val_loader, loss_fn=loss_fn, optimizer=optimizer,
                 scheduler=scheduler, metrics=metric_names, ckpt_path=ckpt_path)
     if trainer.interrupted:
@@ -212,12 +215,9 @@ def _find_lr(model, loader, loss_fn, quiet):
 
 
 def _optimizer(name, model, lr, weight_decay):
-    from glassgrad import optim
+    from glassgrad.models import make_optimizer
 
-    kinds = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
-             "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
-    extra = {"momentum": 0.9} if name == "sgd" else {}
-    return kinds[name](model.parameters(), lr=lr, weight_decay=weight_decay, **extra)
+    return make_optimizer(name, model.parameters(), lr, weight_decay)
 
 
 def _scheduler(name, optimizer, epochs, steps_per_epoch):

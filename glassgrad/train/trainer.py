@@ -35,6 +35,7 @@ from ..ops.join import cat
 from ..random import get_rng_state, set_rng_state
 from ._interrupt import InterruptGuard
 from ._loop_state import EpochAccumulator, layer_groups, split_batch
+from ._trainer_state import checkpoint_state, restore_state
 from .callbacks import Callback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History
@@ -245,6 +246,8 @@ class Trainer:
             loop["epoch_rng"] = get_rng_state()
             self._train_accumulator.reset()
         loop["epoch_start"] = time.perf_counter()
+        n_batches = len(loader) if hasattr(loader, "__len__") else None
+        self.num_training_batches = n_batches
         self._call("on_train_epoch_start")
         iterator = iter(loader)
         first = loop["skip_batches"]
@@ -254,8 +257,6 @@ class Trainer:
             set_rng_state(loop.pop("resume_rng"))
         loop["skip_batches"] = 0
         loop["mid_epoch"] = True
-        n_batches = len(loader) if hasattr(loader, "__len__") else None
-        self.num_training_batches = n_batches
         accumulate = self.accumulate_grad_batches
         step_start = time.perf_counter()
         for batch_idx, batch in enumerate(iterator, start=first):
@@ -412,45 +413,12 @@ class Trainer:
         self.stop_reason = None
 
     def _checkpoint_state(self):
-        loop = self._loop or {}
-        mid_epoch = bool(loop.get("mid_epoch"))
-        state = {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": None if self.scheduler is None else _scheduler_state(self.scheduler),
-            "rng_state": get_rng_state(),
-            "epoch": self.current_epoch + (1 if loop.get("epoch_done") else 0),
-            "global_step": self.global_step,
-            "loop": {"mid_epoch": mid_epoch,
-                     "batches_done": loop.get("batches_done", 0) if mid_epoch else 0,
-                     "epoch_rng": loop.get("epoch_rng") if mid_epoch else None,
-                     "train_accumulator": self._train_accumulator.state_dict()},
-            "callbacks": {c.state_key: c.state_dict() for c in self.callbacks},
-            "callback_metrics": dict(self.callback_metrics),
-            "history": self.history.state_dict(),
-        }
+        state = checkpoint_state(self)
         self._call("on_save_checkpoint", state)
         return state
 
     def _restore(self, state):
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None and state["scheduler"] is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        self.current_epoch = state["epoch"]
-        self.global_step = state["global_step"]
-        self.history.load_state_dict(state["history"])
-        self.callback_metrics = dict(state["callback_metrics"])
-        saved = state.get("callbacks", {})
-        for callback in self.callbacks:
-            if callback.state_key in saved:
-                callback.load_state_dict(saved[callback.state_key])
-        loop = state["loop"]
-        self._train_accumulator.load_state_dict(loop["train_accumulator"])
-        if loop["mid_epoch"]:
-            self._loop.update(skip_batches=loop["batches_done"], epoch_rng=loop["epoch_rng"],
-                              resume_rng=state["rng_state"])
-        set_rng_state(state["rng_state"])
+        restore_state(self, state)
         self._call("on_load_checkpoint", state)
 
     def _call(self, hook, *args):
@@ -476,8 +444,3 @@ def _scheduler_config(scheduler):
         raise ValueError("Trainer: a scheduler's interval must be 'epoch' or 'step', got "
                          f"{config['interval']!r}")
     return config
-
-
-def _scheduler_state(scheduler):
-    """The scheduler's state dict without the callables a lambda-based schedule holds."""
-    return {key: value for key, value in scheduler.state_dict().items() if not callable(value)}

@@ -195,3 +195,11 @@ def test_lr_auto_and_schedulers(tmp_path, capsys):
     for scheduler in ("step", "cosine", "plateau"):
         assert main(["train", "--data", "diabetes", "--scheduler", scheduler, "--epochs", "3",
                      "--out", str(tmp_path / scheduler), "--quiet"]) == 0
+
+
+def test_the_command_line_names_match_the_model_tables():
+    from glassgrad import models
+    from glassgrad.cli import train
+
+    assert set(train.ACTIVATIONS) <= set(models.ACTIVATIONS)
+    assert set(train.OPTIMIZERS) == set(models.OPTIMIZERS)
