@@ -98,6 +98,14 @@ def _learning_rate(text):
 
 
 def run(args):
+    import numpy as np
+
+    # overflow in a diverging run is reported once, by TerminateOnNaN, not by NumPy's warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _run(args)
+
+
+def _run(args):
     if args.resume:
         return _resume(args.resume, quiet=args.quiet)
     settings = {key: getattr(args, key) for key in (
@@ -125,7 +133,7 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
     import glassgrad as gg
     from glassgrad import nn
     from glassgrad.tabular import TabularPreprocessor, prepare, split
-    from glassgrad.train import EarlyStopping, ModelCheckpoint, Trainer
+    from glassgrad.train import EarlyStopping, ModelCheckpoint, TerminateOnNaN, Trainer
     from glassgrad.utils.data import DataLoader, TensorDataset
 
     frame, target, task = prepare(settings["data"], settings["target"], settings["task"])
@@ -170,7 +178,8 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
 
     callbacks = [EarlyStopping("val_loss", patience=settings["patience"],
                                restore_best_weights=True),
-                 ModelCheckpoint(monitor="val_loss", filename="best", save_last=True)]
+                 ModelCheckpoint(monitor="val_loss", filename="best", save_last=True),
+                 TerminateOnNaN()]
     trainer = Trainer(max_epochs=settings["epochs"], callbacks=callbacks, progress=not quiet,
                       default_root_dir=folder)
     if not quiet:
@@ -254,6 +263,8 @@ def _describe(settings, config, model, folder):
 def _summarise(results, trainer, folder):
     test = results["test"]
     print(f"stopped after {results['epochs_run']} epochs: {results['stopped_because']}")
+    if "became" in results["stopped_because"]:
+        print("training diverged: try a smaller --lr (or --lr auto)")
     best = results["best_epoch"]
     if best is not None:
         print(f"best validation loss {results['best_val_loss']:.4f} in epoch {best} "

@@ -203,3 +203,14 @@ def test_the_command_line_names_match_the_model_tables():
 
     assert set(train.ACTIVATIONS) <= set(models.ACTIVATIONS)
     assert set(train.OPTIMIZERS) == set(models.OPTIMIZERS)
+
+
+def test_a_diverging_run_stops_at_the_first_nan_and_says_so(tmp_path, capsys):
+    run = tmp_path / "nan"
+    assert main(["train", "--lr", "1e4", "--optimizer", "sgd", "--out", str(run)]) == 0
+    captured = capsys.readouterr()
+    assert "the loss became nan in epoch 1" in captured.out
+    assert "try a smaller --lr" in captured.out
+    assert "RuntimeWarning" not in captured.err
+    results = json.loads((run / "results.json").read_text())
+    assert results["stopped_because"].startswith("the loss became nan")
