@@ -15,9 +15,11 @@ from .history import History
 from .loggers import CSVLogger
 from .lr_finder import LRFinderResult, lr_find
 from .model_checkpoint import ModelCheckpoint
+from .monitor import WeightMonitor
 from .progress import ProgressBar
 from .trainer import Trainer
 
 __all__ = ["Trainer", "History", "Callback", "EarlyStopping", "ModelCheckpoint",
            "LearningRateMonitor", "ProgressBar", "TerminateOnNaN", "CSVLogger", "lr_find",
-           "LRFinderResult", "save_checkpoint", "load_checkpoint", "CheckpointError", "metrics"]
+           "LRFinderResult", "save_checkpoint", "load_checkpoint", "CheckpointError", "metrics",
+           "WeightMonitor"]

@@ -6,7 +6,8 @@ a row is a dict of plain floats and ints. A step row holds ``epoch``, ``step``, 
 of each layer's gradients just before the update; an epoch row holds ``epoch``, ``step``,
 ``train_loss``, ``val_loss``, every metric as ``train_<name>`` / ``val_<name>``, ``lr`` and
 ``time``. ``to_csv`` writes both kinds into one ``metrics.csv`` (a ``kind`` column says which),
-as Lightning's CSVLogger does.
+as Lightning's CSVLogger does. ``snapshots`` holds copies of the weights and gradients per
+epoch when a ``WeightMonitor`` records them (``save_snapshots`` / ``from_run``).
 
 Example:
     >>> history = trainer.fit(model, loader, loss_fn=nn.MSELoss())
@@ -26,6 +27,7 @@ class History:
     def __init__(self):
         self.steps = []
         self.epochs = []
+        self.snapshots = []
 
     def log_step(self, row):
         self.steps.append(row)
@@ -78,12 +80,52 @@ class History:
                 (history.steps if kind == "step" else history.epochs).append(values)
         return history
 
+    def save_snapshots(self, path):
+        """Write the weight snapshots to a safetensors file (``<i>/<weights|grads>/<name>``)."""
+        from ..serialization import save
+        from ..tensor import Tensor
+
+        tensors, epochs = {}, []
+        for i, snapshot in enumerate(self.snapshots):
+            epochs.append(str(snapshot["epoch"]))
+            for kind in ("weights", "grads"):
+                for name, array in snapshot[kind].items():
+                    tensors[f"{i}/{kind}/{name}"] = Tensor._make(array)
+        save(tensors, path, metadata={"epochs": ",".join(epochs)})
+
+    @staticmethod
+    def load_snapshots(path):
+        """The snapshots saved by ``save_snapshots``."""
+        from safetensors import safe_open
+
+        with safe_open(path, framework="numpy") as handle:
+            epochs = [int(e) for e in handle.metadata()["epochs"].split(",") if e]
+            snapshots = [{"epoch": epoch, "weights": {}, "grads": {}} for epoch in epochs]
+            for key in handle.keys():
+                index, kind, name = key.split("/", 2)
+                snapshots[int(index)][kind][name] = handle.get_tensor(key)
+        return snapshots
+
+    @classmethod
+    def from_run(cls, folder):
+        """The History of a run folder: ``metrics.csv`` and, if present, ``weights.safetensors``."""
+        history = cls.from_csv(os.path.join(folder, "metrics.csv"))
+        weights = os.path.join(folder, "weights.safetensors")
+        if os.path.exists(weights):
+            history.snapshots = cls.load_snapshots(weights)
+        return history
+
     def state_dict(self):
-        return {"steps": self.steps, "epochs": self.epochs}
+        return {"steps": self.steps, "epochs": self.epochs, "snapshots": self.snapshots}
 
     def load_state_dict(self, state):
         self.steps = [dict(row) for row in state["steps"]]
         self.epochs = [dict(row) for row in state["epochs"]]
+        self.snapshots = [
+            {"epoch": snapshot["epoch"],
+             **{kind: {name: getattr(value, "_data", value) for name, value in
+                       snapshot[kind].items()} for kind in ("weights", "grads")}}
+            for snapshot in state.get("snapshots", [])]
 
     def __len__(self):
         return len(self.epochs)
