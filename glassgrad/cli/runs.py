@@ -6,6 +6,9 @@
         preprocessing.skops / .json      the fitted scikit-learn ColumnTransformer and targets
         metrics.csv                      every step and epoch (History)
         results.json                     the test metrics and how training ended
+        test_predictions.csv             true and predicted target of every test row
+        weights.safetensors              weight and gradient snapshots per epoch (WeightMonitor)
+        report.html, plotly.min.js       the report (glassgrad report rebuilds it)
         checkpoints/last.*, best.*       training state to resume from
 """
 
@@ -19,7 +22,8 @@ CONFIG = "config.json"
 MODEL = "model.safetensors"
 RESULTS = "results.json"
 _RUN_FILES = (CONFIG, MODEL, RESULTS, "metrics.csv", "preprocessing.skops", "preprocessing.json",
-              "report.html", "checkpoints")
+              "report.html", "plotly.min.js", "weights.safetensors", "test_predictions.csv",
+              "checkpoints")
 
 def build_mlp(n_inputs, hidden, n_outputs, activation="relu", dropout=0.0):
     from ..models import mlp

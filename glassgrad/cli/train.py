@@ -133,7 +133,13 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
     import glassgrad as gg
     from glassgrad import nn
     from glassgrad.tabular import TabularPreprocessor, prepare, split
-    from glassgrad.train import EarlyStopping, ModelCheckpoint, TerminateOnNaN, Trainer
+    from glassgrad.train import (
+        EarlyStopping,
+        ModelCheckpoint,
+        TerminateOnNaN,
+        Trainer,
+        WeightMonitor,
+    )
     from glassgrad.utils.data import DataLoader, TensorDataset
 
     frame, target, task = prepare(settings["data"], settings["target"], settings["task"])
@@ -179,7 +185,7 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
     callbacks = [EarlyStopping("val_loss", patience=settings["patience"],
                                restore_best_weights=True),
                  ModelCheckpoint(monitor="val_loss", filename="best", save_last=True),
-                 TerminateOnNaN()]
+                 TerminateOnNaN(), WeightMonitor()]
     trainer = Trainer(max_epochs=settings["epochs"], callbacks=callbacks, progress=not quiet,
                       default_root_dir=folder)
     if not quiet:
@@ -194,14 +200,22 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
               f"{folder}/checkpoints. Continue with: glassgrad train --resume {folder}")
         return 130
     gg.save(model.state_dict(), os.path.join(folder, MODEL))
-    from .predict import evaluate_model
+    from .predict import evaluate_model, predictions
 
+    values, _ = predictions(model, preprocessor, test_frame)
+    test_rows = {"true": test_frame[target].to_numpy(), "predicted": values}
+    import pandas as pd
+
+    pd.DataFrame(test_rows).to_csv(os.path.join(folder, "test_predictions.csv"), index=False)
     results = {"test": evaluate_model(model, preprocessor, test_frame),
                "epochs_run": trainer.current_epoch, "steps": trainer.global_step,
                "stopped_because": trainer.stop_reason or "reached --epochs",
                "best_epoch": _one_based(callbacks[0].best_epoch),
                "best_val_loss": callbacks[0].best_score}
     write_json(os.path.join(folder, RESULTS), results)
+    from .report import write_report
+
+    write_report(folder)
     _summarise(results, trainer, folder)
     return 0
 
@@ -270,5 +284,6 @@ def _summarise(results, trainer, folder):
         print(f"best validation loss {results['best_val_loss']:.4f} in epoch {best} "
               "(its weights were kept)")
     print("test: " + ", ".join(f"{name} {value:.4f}" for name, value in test.items()))
+    print(f"report: {os.path.join(folder, 'report.html')}")
     print(f"run folder: {folder}/ (model.safetensors, metrics.csv, config.json, "
           "preprocessing, checkpoints/)")

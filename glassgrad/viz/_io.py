@@ -45,6 +45,7 @@ def figure_div(figure, div_id=None):
     if hasattr(figure, "_repr_svg_") and not hasattr(figure, "to_plotly_json"):
         return figure._repr_svg_()
     return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                          auto_play=False,
                           config={"displaylogo": False, "responsive": True})
 
 

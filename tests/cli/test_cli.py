@@ -43,8 +43,13 @@ def test_default_train_on_digits(tmp_path, capsys, monkeypatch):
     assert results["test"]["accuracy"] >= 0.95
     assert f"accuracy {results['test']['accuracy']:.4f}" in out
     assert sorted(os.listdir(folder)) == [
-        "checkpoints", "config.json", "metrics.csv", "model.safetensors", "preprocessing.json",
-        "preprocessing.skops", "results.json"]
+        "checkpoints", "config.json", "metrics.csv", "model.safetensors", "plotly.min.js",
+        "preprocessing.json", "preprocessing.skops", "report.html", "results.json",
+        "test_predictions.csv", "weights.safetensors"]
+    predictions = pd.read_csv(folder / "test_predictions.csv")
+    assert len(predictions) == 270
+    assert (predictions["true"] == predictions["predicted"]).mean() == pytest.approx(
+        results["test"]["accuracy"])
     assert {"best.json", "last.json"} <= set(os.listdir(folder / "checkpoints"))
     metrics = pd.read_csv(folder / "metrics.csv")
     epochs = metrics[metrics.kind == "epoch"]
