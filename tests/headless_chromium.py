@@ -16,7 +16,8 @@ import time
 
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--remote-debugging-port=0", "--window-size=1280,900", "--hide-scrollbars"]
+         "--remote-debugging-port=0", "--window-size=1280,900", "--hide-scrollbars",
+         "--enable-unsafe-swiftshader"]  # software WebGL, for 3-D plotly figures
 
 COUNT_FIGURES = """JSON.stringify({
   figures: document.querySelectorAll('.plotly-graph-div').length,

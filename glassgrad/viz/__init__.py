@@ -9,7 +9,7 @@ _PUBLIC = {
     "plot_history": "curves", "plot_schedule": "curves",
     "plot_weights": "weights", "plot_health": "weights",
     "plot_network": "network",
-    "plot_graph": "graph", "explain_figure": "graph",
+    "plot_graph": "graph", "explain_figure": "explained",
     "plot_landscape": "landscape",
     "regression_explorer": "explorer",
     "write_page": "_io", "write_figure": "_io", "save_png": "_io",
