@@ -1,10 +1,11 @@
-"""The ``glassgrad`` command (also ``python -m glassgrad``): train, predict, evaluate, report.
+"""The ``glassgrad`` command (also ``python -m glassgrad``): train, predict, evaluate, report, lab.
 
     glassgrad train                                   # an MLP on scikit-learn's digits
     glassgrad train --data houses.csv --target price  # your table: preprocessing is automatic
     glassgrad predict runs/houses-1 new.csv           # predictions for new rows
     glassgrad evaluate runs/houses-1 labelled.csv     # metrics on labelled rows
     glassgrad report runs/houses-1                    # rebuild runs/houses-1/report.html
+    glassgrad lab optimizers                          # the course notes' experiments, for real
 
 Bad input (a missing file, an unknown column, an unseen category...) gets one line on stderr,
 ``glassgrad: error: ...``, and exit code 2; nothing already on disk is changed.
@@ -28,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    from . import predict, report, train
+    from . import lab, predict, report, train
 
     parser = _Parser(
         prog="glassgrad", description="Train, use and inspect neural networks on tables.")
@@ -37,6 +38,7 @@ def build_parser():
     train.add_parser(commands)
     predict.add_parsers(commands)
     report.add_parser(commands)
+    lab.add_parser(commands)
     return parser
 
 
