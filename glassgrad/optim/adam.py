@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _lerp_, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _bump, _lerp_, _scratch, _step_tensor, _zeros_like
 
 __all__ = ["Adam"]
 
@@ -88,20 +88,27 @@ class Adam(Optimizer):
                         p._data *= 1 - lr * weight_decay
                     else:
                         grad = grad + weight_decay * p._data
-                _lerp_(exp_avg, grad, 1 - beta1)
+                scratch, denom = _scratch(self, p)
+                _lerp_(exp_avg, grad, 1 - beta1, scratch)
                 exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
+                np.multiply(grad, 1 - beta2, out=scratch)   # (1 - beta2) * g * g, in that order
+                scratch *= grad
+                exp_avg_sq += scratch
 
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 step_size = lr / bias_correction1
                 bias_correction2_sqrt = bias_correction2 ** 0.5
+                second_moment = exp_avg_sq
                 if amsgrad:
-                    max_exp_avg_sq = state["max_exp_avg_sq"]._data
-                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                    denom = np.sqrt(max_exp_avg_sq) / bias_correction2_sqrt + eps
-                else:
-                    denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
-                p._data += -step_size * exp_avg / denom
+                    second_moment = state["max_exp_avg_sq"]._data
+                    np.maximum(second_moment, exp_avg_sq, out=second_moment)
+                # denom = sqrt(v) / sqrt(1 - beta2^t) + eps;  p -= (lr / (1 - beta1^t)) m / denom
+                np.sqrt(second_moment, out=denom)
+                denom /= bias_correction2_sqrt
+                denom += eps
+                np.multiply(exp_avg, -step_size, out=scratch)
+                scratch /= denom
+                p._data += scratch
                 _bump(p)
         return loss

@@ -75,14 +75,29 @@ def _bump(p):
     p._version_counter[0] += 1
 
 
-def _lerp_(start, end, weight):
+def _lerp_(start, end, weight, scratch=None):
     """``start.lerp_(end, weight)`` with PyTorch's formula (exact at both ends); the weight is
-    rounded to the array's dtype first, as PyTorch's kernel does."""
+    rounded to the array's dtype first, as PyTorch's kernel does. ``scratch`` (an array like
+    ``start``) holds the intermediate instead of a new allocation; the rounding is the same."""
     weight = start.dtype.type(weight)
+    difference = np.subtract(end, start, out=scratch)
     if abs(weight) < 0.5:
-        start += weight * (end - start)
+        difference *= weight
+        start += difference
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        difference *= 1 - weight
+        np.subtract(end, difference, out=start)
+
+
+def _scratch(optimizer, p, count=2):
+    """``count`` reusable arrays shaped like ``p`` for an update's intermediates (kept out of
+    ``state``, so ``state_dict`` is PyTorch's): in-place updates without fresh allocations."""
+    buffers = optimizer.__dict__.setdefault("_scratch_buffers", {})
+    key = (p._data.shape, p._data.dtype.str)
+    arrays = buffers.get(key)
+    if arrays is None or len(arrays) < count:
+        arrays = buffers[key] = [np.empty_like(p._data) for _ in range(count)]
+    return arrays
 
 
 class Optimizer:
