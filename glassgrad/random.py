@@ -20,9 +20,22 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-        self.numpy = np.random.Generator(np.random.PCG64(self._seed))
+        self._seed = None
+        self._numpy = None
         self.device = device
+
+    @property
+    def numpy(self):
+        """The ``np.random.Generator`` (PCG64) behind this generator. It is created on first use,
+        seeded from fresh entropy, so that ``import glassgrad`` does not load ``numpy.random``."""
+        if self._numpy is None:
+            self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+            self._numpy = np.random.Generator(np.random.PCG64(self._seed))
+        return self._numpy
+
+    @numpy.setter
+    def numpy(self, generator):
+        self._numpy = generator
 
     def manual_seed(self, seed):
         """Reset to a fixed state derived from ``seed``; returns self."""
@@ -38,6 +51,8 @@ class Generator:
         return new
 
     def initial_seed(self):
+        if self._seed is None:
+            self.numpy  # noqa: B018  (creating the generator draws the seed)
         return self._seed
 
     def get_state(self):
@@ -46,7 +61,8 @@ class Generator:
 
         from .creation import tensor
 
-        state = json.dumps({"seed": self._seed, "bit_generator": self.numpy.bit_generator.state})
+        bit_generator = self.numpy.bit_generator.state   # first: creating it draws the seed
+        state = json.dumps({"seed": self._seed, "bit_generator": bit_generator})
         return tensor(list(state.encode()), dtype=np.uint8)
 
     def set_state(self, new_state):

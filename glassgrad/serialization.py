@@ -10,7 +10,6 @@ pickles), and the files are read by PyTorch with ``safetensors.torch.load_file``
 
 import io
 import os
-import secrets
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -144,6 +143,8 @@ def _atomic_save_file(arrays, path, metadata):
     from safetensors.numpy import save_file
 
     folder = os.path.dirname(os.path.abspath(path))
+    import secrets  # here, not at the top: it loads hashlib, which `import glassgrad` never needs
+
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     open(temporary, "xb").close()  # claim the name (never clobber another file)
     try:

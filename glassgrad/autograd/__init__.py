@@ -8,7 +8,7 @@
 - ``explain``: a step-by-step account of one backward pass (``explain.py``).
 """
 
-from . import function, functional, grad_mode  # noqa: F401
+from . import function, grad_mode  # noqa: F401
 from .engine import grad, run_backward
 from .explain import explain  # the function shadows the module
 from .function import Function, FunctionCtx, once_differentiable
@@ -23,3 +23,12 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable",
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Add the gradients of ``tensors`` w.r.t. the graph's leaves into their ``.grad``."""
     run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
+
+
+def __getattr__(name):
+    # ``functional`` (jacobian, hessian, ...) is loaded on first use: import glassgrad stays quick
+    if name == "functional":
+        import importlib
+
+        return importlib.import_module(".functional", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
