@@ -3,17 +3,17 @@
 A chain of 100 small element-wise operations (add, mul, tanh, repeated) on a 16-element tensor that
 requires grad, forward plus backward, timed per operation for glassgrad and for PyTorch in the same
 process (libraries interleaved, median of repeats). The array work is tiny, so what is measured
-is the framework: creating results, recording the graph and walking it backwards.
+is the framework: creating results, recording the graph and walking it backwards. The NumPy
+row is the same arithmetic by hand (no graph at all), the floor. The goal: glassgrad at most
+0.5x PyTorch's time per op.
 """
 
-import os
-import statistics
-import time
-
 import numpy as np
+from _harness import Goal, fmt_ratio, goal_rows, interleave, print_table, torch_module
 
 CHAIN = 100
 ELEMENTS = 16
+GOAL = Goal("glassgrad / PyTorch", 0.50)
 
 
 def chain(lib, x):
@@ -43,25 +43,16 @@ def numpy_chain(x):
     return g
 
 
-def time_once(run):
-    """Microseconds per operation of one run."""
-    start = time.perf_counter()
-    run()
-    return (time.perf_counter() - start) / CHAIN * 1e6
-
-
 def measure(repeats=300):
-    """Per-op times for glassgrad, torch and hand-written NumPy, and glassgrad's ratios to them.
+    """Per-op times (us) for glassgrad, torch and hand-written NumPy, and glassgrad's ratios.
 
-    The libraries alternate run by run and each ratio is taken between neighbouring runs, so a
-    machine whose speed drifts (shared CPUs do) affects both sides of every ratio alike; the
-    figures reported are medians.
+    The libraries alternate run by run and each ratio is taken between neighbouring runs
+    (``_harness.interleave``), so a machine whose speed drifts (shared CPUs do) affects both
+    sides of every ratio alike; the figures reported are medians.
     """
-    import torch
-
     import glassgrad as gg
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch = torch_module()
     data = np.random.default_rng(0).standard_normal(ELEMENTS).astype(np.float32)
 
     def run_gg():
@@ -76,36 +67,30 @@ def measure(repeats=300):
     expected = chain(torch, torch.tensor(data, requires_grad=True)).numpy()
     got = chain(gg, gg.tensor(data, requires_grad=True)).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(numpy_chain(data.copy()), expected, rtol=1e-4, atol=1e-6)
 
-    for run in (run_gg, run_torch, run_numpy):  # warm up
-        for _ in range(20):
-            run()
-    times = {"glassgrad": [], "torch": [], "numpy": []}
-    vs_torch, vs_numpy = [], []
-    for _ in range(repeats):
-        g = time_once(run_gg)
-        t = time_once(run_torch)
-        n = time_once(run_numpy)
-        times["glassgrad"].append(g)
-        times["torch"].append(t)
-        times["numpy"].append(n)
-        vs_torch.append(g / t)
-        vs_numpy.append(g / n)
-    medians = {name: statistics.median(samples) for name, samples in times.items()}
-    return medians, statistics.median(vs_torch), statistics.median(vs_numpy)
+    result = interleave({"glassgrad": run_gg, "torch": run_torch, "numpy": run_numpy}, repeats,
+                        warmup=20, settle=0)
+    us = {name: seconds / CHAIN * 1e6 for name, seconds in result["seconds"].items()}
+    return us, result["ratios"]
 
 
-def main():
-    medians, vs_torch, vs_numpy = measure()
-    print("## op-overhead: 100 chained element-wise ops on 16 floats, forward + backward\n")
-    print("| library | us per op | glassgrad's time / this |")
-    print("|---|---:|---:|")
-    print(f"| glassgrad | {medians['glassgrad']:.2f} | 1.00x |")
-    print(f"| PyTorch | {medians['torch']:.2f} | {vs_torch:.2f}x |")
-    print(f"| NumPy by hand | {medians['numpy']:.2f} | {vs_numpy:.2f}x |")
-    print(f"\nglassgrad / PyTorch = {vs_torch:.2f} (goal: at most 0.50); "
-          "ratios are medians of neighbouring runs")
-    return medians, vs_torch, vs_numpy
+def main(quick=False):
+    repeats = 50 if quick else 300
+    us, ratios = measure(repeats)
+    rows = [["glassgrad", f"{us['glassgrad']:.2f}", "1.00x", "", ""],
+            ["PyTorch", f"{us['torch']:.2f}", fmt_ratio(ratios["torch"]), GOAL.text(),
+             GOAL.verdict(ratios["torch"])],
+            ["NumPy by hand", f"{us['numpy']:.2f}", fmt_ratio(ratios["numpy"]), "", ""]]
+    print_table(f"op-overhead: {CHAIN} chained element-wise ops on {ELEMENTS} floats, "
+                "forward + backward",
+                ["library", "us per op", "glassgrad's time / this", "goal", "met"], rows,
+                notes=[f"Medians of {repeats} interleaved runs; each ratio is the median of "
+                       "ratios between neighbouring runs."])
+    goals = [(GOAL, ratios["torch"])]
+    return {"us_per_op": us, "ratios": ratios,
+            "goals": [goal.as_dict(ratio) for goal, ratio in goals],
+            "goal_rows": goal_rows(goals)}
 
 
 if __name__ == "__main__":

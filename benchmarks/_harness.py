@@ -1,0 +1,153 @@
+"""Shared pieces of the benchmarks: interleaved timing, goals, Markdown tables, the digits data.
+
+How every speed figure is taken: this is a shared 2-core machine whose speed drifts by up to 2x
+within a minute, so the libraries are never timed one after the other in blocks. One *round* runs
+each library once (the order rotates from round to round), the ratios are taken within the round
+(neighbouring runs, so a drift touches both sides alike), and what is reported is the median over
+the rounds: the median time of each library and the median of the per-round ratios.
+
+Nothing here imports torch, glassgrad or scikit-learn at module level: the memory benchmark's
+child processes import this file and must load only the library they measure.
+"""
+
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+__all__ = ["machine", "torch_module", "time_once", "interleave", "Goal", "fmt_ratio", "print_table",
+           "goal_rows", "digits", "random_classification"]
+
+
+def machine():
+    """One line: processor, cores, Python, NumPy and PyTorch versions."""
+    import torch
+
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, NumPy {np.__version__}, "
+            f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)")
+
+
+def torch_module():
+    """``torch``, set to use every core (as the issue asks: torch.set_num_threads(cpu_count))."""
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    return torch
+
+
+def time_once(run):
+    """Seconds taken by one call of ``run``."""
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def interleave(runs, repeats, warmup=1, reference="glassgrad", settle=0.02):
+    """Time ``runs`` (``{name: callable}``) round by round; medians of times and of ratios.
+
+    Args:
+        runs: the callables to time, one per library; each call is one run (an epoch, a step).
+        repeats: the number of rounds; each round calls every run once, in an order that rotates.
+        warmup: untimed rounds first (allocations, caches, lazy imports, thread pools).
+        reference: the run whose time is the numerator of every ratio.
+        settle: seconds of untimed pause after each run. PyTorch's worker threads keep spinning
+            for a moment after its work ends, and on 2 cores that slowed whichever run came next
+            by up to 30%; 10 ms of pause removed most of it. 0 for microsecond runs.
+
+    Returns:
+        ``{"seconds": {name: median seconds}, "ratios": {name: median of reference / name},
+        "rounds": repeats}``; ``ratios[name]`` above 1 means the reference is slower than it.
+    """
+    names = list(runs)
+    for _ in range(warmup):
+        for name in names:
+            runs[name]()
+    samples = {name: [] for name in names}
+    ratios = {name: [] for name in names if name != reference}
+    for round_index in range(repeats):
+        shift = round_index % len(names)
+        taken = {}
+        for name in names[shift:] + names[:shift]:
+            taken[name] = time_once(runs[name])
+            samples[name].append(taken[name])
+            if settle:
+                time.sleep(settle)
+        for name in ratios:
+            ratios[name].append(taken[reference] / taken[name])
+    return {"seconds": {name: statistics.median(s) for name, s in samples.items()},
+            "ratios": {name: statistics.median(r) for name, r in ratios.items()},
+            "rounds": repeats}
+
+
+class Goal:
+    """A target for one ratio: ``Goal("glassgrad / PyTorch", 0.65)`` means at most 0.65x."""
+
+    def __init__(self, label, limit):
+        self.label = label
+        self.limit = limit
+
+    def met(self, ratio):
+        return ratio <= self.limit
+
+    def verdict(self, ratio):
+        return "yes" if self.met(ratio) else "**no**"
+
+    def text(self):
+        return f"<= {self.limit:.2f}x"
+
+    def as_dict(self, ratio):
+        return {"label": self.label, "ratio": ratio, "limit": self.limit, "met": self.met(ratio)}
+
+
+def fmt_ratio(ratio):
+    return f"{ratio:.2f}x"
+
+
+def print_table(title, header, rows, notes=()):
+    """Print ``## title``, a Markdown table (numbers right-aligned) and notes underneath."""
+    print(f"## {title}\n")
+    print("| " + " | ".join(header) + " |")
+    numeric = [all(_is_number(row[i]) for row in rows if row[i] != "")
+               for i in range(len(header))]
+    print("|" + "|".join("---:" if is_number else "---" for is_number in numeric) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    if notes:
+        print()
+        for note in notes:
+            print(note)
+    print(flush=True)
+
+
+def _is_number(cell):
+    """True for figures such as ``12.5`` or ``0.65x``: those columns are right-aligned."""
+    try:
+        float(str(cell).removesuffix("x"))
+    except ValueError:
+        return False
+    return True
+
+
+def goal_rows(goals):
+    """Rows ``[comparison, measured, goal, met]`` for a list of ``(Goal, ratio)``."""
+    return [[goal.label, fmt_ratio(ratio), goal.text(), goal.verdict(ratio)]
+            for goal, ratio in goals]
+
+
+def digits():
+    """scikit-learn's digits: X (1797, 64) float32 scaled by 1/16, y (1797,) int64."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    return (data.data / 16.0).astype(np.float32), data.target.astype(np.int64)
+
+
+def random_classification(rows, features, classes, seed=0):
+    """Random inputs (standard normal, float32) and random labels, for timing only."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, features), dtype=np.float32)
+    y = rng.integers(0, classes, rows).astype(np.int64)
+    return x, y
