@@ -48,7 +48,8 @@ def main(argv=None):
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from "
                      f"{', '.join(BENCHMARKS)}")
     torch_module()
-    print(f"Machine: {machine()}{' (--quick)' if args.quick else ''}\n", flush=True)
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    print(f"Machine: {machine()}{load}{' (--quick)' if args.quick else ''}\n", flush=True)
     results, summary = {}, []
     for name in args.names or list(BENCHMARKS):
         start = time.perf_counter()
@@ -56,9 +57,14 @@ def main(argv=None):
         results[name]["seconds"] = time.perf_counter() - start
         summary += [[name, *row] for row in results[name]["goal_rows"]]
     met = sum(row[-1] == "yes" for row in summary)
+    notes = [f"{met} of {len(summary)} goals met."]
+    load = os.getloadavg()[1] if hasattr(os, "getloadavg") else 0.0
+    if load > 2.0:
+        notes.append(f"Warning: the 5-minute load average was {load:.1f} at the end (this suite "
+                     "keeps about one core busy): other processes shared the CPU, and BLAS "
+                     "threads suffer most from that; rerun on a quiet machine.")
     print_table("summary: the goals of issue 7",
-                ["benchmark", "comparison", "measured", "goal", "met"], summary,
-                notes=[f"{met} of {len(summary)} goals met."])
+                ["benchmark", "comparison", "measured", "goal", "met"], summary, notes=notes)
     return results
 
 
