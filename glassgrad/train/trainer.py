@@ -316,14 +316,14 @@ class Trainer:
         """The L2 norm of each layer's gradients, ``{"grad_norm/<layer>": norm}``; the norm of
         all of them together is kept as ``last_grad_norm``."""
         norms, total = {}, 0.0
-        for layer, params in self._layers:
+        for key, params in self._norm_keys:
             squares = 0.0
             for p in params:
                 grad = p._grad
                 if grad is not None:
                     flat = grad._data.reshape(-1)
                     squares += float(np.dot(flat, flat))
-            norms[f"grad_norm/{layer}"] = math.sqrt(squares)
+            norms[key] = math.sqrt(squares)
             total += squares
         self.last_grad_norm = math.sqrt(total)
         return norms
@@ -407,7 +407,8 @@ class Trainer:
         self._metric_specs = metrics
         self._train_accumulator = EpochAccumulator(metrics)
         self._val_accumulator = EpochAccumulator(metrics)
-        self._layers = layer_groups(model)
+        # the History column of each layer's gradient norm, built once (not a new string per step)
+        self._norm_keys = [(f"grad_norm/{layer}", params) for layer, params in layer_groups(model)]
         self._interrupt_requested = False
         self.should_stop = False
         self.stop_reason = None
