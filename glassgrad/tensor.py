@@ -77,7 +77,7 @@ class Tensor:
     # Rarely set per instance (then they live in the instance __dict__); class defaults otherwise.
     _output_nr = 0
     _backward_hooks = None
-    _grad_acc = None
+    _grad_acc = None    # a weak reference to the leaf's AccumulateGrad (the graph holds it)
     _retains_grad = False
 
     def __init__(self, *args, device=None, dtype=None):
@@ -246,14 +246,20 @@ class Tensor:
         return self._retains_grad
 
     def _grad_node(self):
-        """The node gradients for this tensor flow into: its grad_fn, or its AccumulateGrad."""
+        """The node gradients for this tensor flow into: its grad_fn, or its AccumulateGrad.
+
+        A leaf holds its AccumulateGrad weakly, as PyTorch does: the graphs that use the leaf
+        keep the node (and through it the leaf) alive, and the leaf alone does not keep the
+        node, so there is no reference cycle and a leaf is freed as soon as it is unreachable.
+        While any graph holds the node, every new use of the leaf gets the same node."""
         node = self.grad_fn
         if node is not None:
             return node
-        node = self._grad_acc
+        ref = self._grad_acc
+        node = None if ref is None else ref()
         if node is None:
             node = AccumulateGrad(self)
-            self._grad_acc = node
+            self._grad_acc = weakref.ref(node)
         return node
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

@@ -150,9 +150,9 @@ def explain(output, inputs=None, print_table=True, *, names=None, gradient=None)
         order = {id(t): k for k, t in enumerate(names.values())}
         inputs = sorted(leaves, key=lambda t: order.get(id(t), len(order)))
     inputs = list(inputs)
-    unnamed = (leaf for leaf in leaves if (leaf._grad_acc, 0) not in labels)
+    unnamed = (leaf for leaf in leaves if (leaf._grad_node(), 0) not in labels)
     for k, leaf in enumerate(unnamed):
-        labels[(leaf._grad_acc, 0)] = f"leaf{k}"
+        labels[(leaf._grad_node(), 0)] = f"leaf{k}"
 
     targets = _unique(leaves + inputs)
     with _untouched(nodes):
@@ -169,7 +169,7 @@ def explain(output, inputs=None, print_table=True, *, names=None, gradient=None)
     out_name = labels[root]
     leaf_grads = {}
     for t in inputs:
-        key = (t.grad_fn or t._grad_acc, t._output_nr)
+        key = (t._grad_node(), t._output_nr)
         g = by_id[id(t)]
         leaf_grads[labels.get(key, f"input{len(leaf_grads)}")] = None if g is None else g.detach()
     result = Explanation(out_name, output._data.copy(), steps, leaf_grads)
@@ -213,17 +213,17 @@ def _known_tensors(nodes, leaves, names, output, root):
     Tensor = _tensor_class()
     labels, values = {}, {}
     for leaf in leaves:
-        values[(leaf._grad_acc, 0)] = leaf._data
+        values[(leaf._grad_node(), 0)] = leaf._data
     values[root] = output._data
     for node in nodes:
         for item in node._saved or ():
             if item is _OUTPUT:
                 values.setdefault((node, 0), node._out_data)
             elif isinstance(item, Tensor) and item.requires_grad:
-                values.setdefault((item.grad_fn or item._grad_acc, item._output_nr), item._data)
+                values.setdefault((item._grad_node(), item._output_nr), item._data)
     for name, t in names.items():
         if isinstance(t, Tensor) and t.requires_grad:
-            key = (t.grad_fn or t._grad_acc, t._output_nr)
+            key = (t._grad_node(), t._output_nr)
             labels[key] = name
             values[key] = t._data
     return labels, values
