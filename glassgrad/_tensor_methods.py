@@ -15,6 +15,7 @@ import numpy as np
 from . import _dtype
 from .device import check_device
 from .ops import activation, comparison, elementwise, indexing, linalg, reduction, shape
+from .ops.arithmetic import AddScalar, DivScalar, MulScalar, SubScalar
 from .ops.inplace import apply_inplace, inplace_op
 from .random import numpy_generator
 from .tensor import Tensor
@@ -325,22 +326,42 @@ def _setitem(self, index, value):
     indexing.setitem(self, index, value)
 
 
-def _fast_operator(op, slow, reflected=False):
+def _fast_operator(op, slow, reflected=False, with_number=None):
     """``x + y``, ``x * 2.0``, ...: when nothing needs promoting (a float tensor with a Python
     number or a tensor of its own dtype) go straight to the primitive; otherwise, and to raise
-    a broadcast error that names both shapes, take the full path of ``slow``."""
+    a broadcast error that names both shapes, take the full path of ``slow``.
+
+    A Python number meets a float tensor in the tensor's own dtype (as in PyTorch), so it is
+    made a 0-d array of that dtype and given to ``with_number``, the primitive of ``tensor (op)
+    number`` (``MulScalar``...): the result is the same as NumPy's own conversion of the number,
+    and NumPy's ufuncs take an array operand several times faster than a Python scalar, whose
+    type they must resolve on every call (NEP 50).
+    """
     def operator(self, other):
-        kind = self._data.dtype.kind
-        other_type = type(other)
-        if kind == "f" and (other_type is float or other_type is int or (
-                other_type is Tensor and other._data.dtype is self._data.dtype)):
-            try:
-                return op.apply(other, self) if reflected else op.apply(self, other)
-            except ValueError:
-                pass
+        data = self._data
+        dtype = data.dtype
+        if dtype.kind == "f":
+            other_type = type(other)
+            if with_number is not None and (other_type is float or other_type is int):
+                try:
+                    return with_number.apply(self, _scalar_array(other, dtype))
+                except OverflowError:
+                    pass
+            elif other_type is Tensor and other._data.dtype is dtype:
+                try:
+                    return op.apply(other, self) if reflected else op.apply(self, other)
+                except ValueError:
+                    pass
         return slow(other, self) if reflected else slow(self, other)
 
     return operator
+
+
+def _scalar_array(number, dtype):
+    """A Python number as a 0-d array of a float tensor's dtype: exactly NumPy's own conversion
+    of the number inside a ufunc (a value beyond the dtype's range becomes inf, with the same
+    overflow warning)."""
+    return np.array(number, dtype)
 
 
 def _comparison_operator(function):
@@ -355,13 +376,15 @@ def _comparison_operator(function):
 
 
 _OPERATORS = {
-    "__add__": _fast_operator(elementwise.Add, elementwise.add),
-    "__radd__": _fast_operator(elementwise.Add, elementwise.add, reflected=True),
-    "__sub__": _fast_operator(elementwise.Sub, elementwise.sub),
+    "__add__": _fast_operator(elementwise.Add, elementwise.add, with_number=AddScalar),
+    "__radd__": _fast_operator(elementwise.Add, elementwise.add, reflected=True,
+                               with_number=AddScalar),
+    "__sub__": _fast_operator(elementwise.Sub, elementwise.sub, with_number=SubScalar),
     "__rsub__": _fast_operator(elementwise.Sub, elementwise.sub, reflected=True),
-    "__mul__": _fast_operator(elementwise.Mul, elementwise.mul),
-    "__rmul__": _fast_operator(elementwise.Mul, elementwise.mul, reflected=True),
-    "__truediv__": _fast_operator(elementwise.Div, elementwise.div),
+    "__mul__": _fast_operator(elementwise.Mul, elementwise.mul, with_number=MulScalar),
+    "__rmul__": _fast_operator(elementwise.Mul, elementwise.mul, reflected=True,
+                               with_number=MulScalar),
+    "__truediv__": _fast_operator(elementwise.Div, elementwise.div, with_number=DivScalar),
     "__rtruediv__": _reflected(elementwise.div),
     "__floordiv__": elementwise.floor_divide,
     "__rfloordiv__": _reflected(elementwise.floor_divide),

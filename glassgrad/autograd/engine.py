@@ -6,7 +6,7 @@ receives is complete (the sum over all paths, which is the multivariable chain r
 
     dL/dx = sum over the uses u of x:  dL/du * du/dx        (upstream gradient x local gradient)
 
-The walk is iterative (a counter of pending consumers per node and a stack of ready nodes), so a
+The walk is iterative (a heap of pending nodes, latest-created first: see ``_execute``), so a
 chain of 100,000 operations needs no recursion. Leaves collect their gradient in ``.grad``
 (``AccumulateGrad``); ``autograd.grad`` instead returns the gradients of chosen inputs and leaves
 ``.grad`` alone.
@@ -16,6 +16,8 @@ Two modes:
 - ``create_graph=True``: gradients are Tensors and the formulas record a graph of their own, so
   the result can be differentiated again (Hessians, gradient penalties).
 """
+
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 
@@ -149,30 +151,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(out)
 
 
-def _dependencies(roots, want_parents=False):
-    """Count, for every node reachable from the roots, how many edges lead into it (and, for
-    ``autograd.grad``, remember each node's parents)."""
-    deps = {}
-    parents = {} if want_parents else None
-    stack = []
-    for node, _ in roots:
-        if node not in deps:
-            deps[node] = 0
-            stack.append(node)
+def _parents(roots):
+    """For ``autograd.grad`` and ``backward(inputs=...)``: every node reachable from the roots,
+    mapped to the nodes that feed it a gradient."""
+    parents = {}
+    seen = {node for node, _ in roots}
+    stack = list(seen)
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            count = deps.get(child)
-            if count is None:
-                deps[child] = 1
+            parents.setdefault(child, []).append(node)
+            if child not in seen:
+                seen.add(child)
                 stack.append(child)
-            else:
-                deps[child] = count + 1
-            if want_parents:
-                parents.setdefault(child, []).append(node)
-    return deps, parents
+    return parents
 
 
 def _needed(targets, parents):
@@ -191,68 +185,77 @@ def _needed(targets, parents):
 def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=None):
     """Walk the graph from ``roots`` and apply every node's backward once its inputs are complete.
 
+    The order is that of PyTorch's engine: the node created last runs first. Every node gets a
+    sequence number when its operation runs (``Node._seq``), and an operation runs after the
+    operations that made its inputs, so a node's consumers always have larger numbers than the
+    node itself. Taking the pending node with the largest number (a heap) therefore runs a node
+    only after every consumer that can reach it from the roots has run and added its share to
+    the node's gradient: the gradient is complete, with no pass over the graph to count
+    dependencies first. Leaves (``AccumulateGrad``) have nothing below them; their gradients are
+    complete once the heap is empty, and they are accumulated then.
+
     capture: (dict (node, output_nr) -> [input positions], results list) for ``autograd.grad``.
     only: for ``backward(inputs=...)``: accumulate into these tensors' ``.grad`` only.
     """
-    selective = capture is not None or only is not None
-    deps, parents = _dependencies(roots, want_parents=selective)
     needed = None
-    if selective:
+    if capture is not None or only is not None:
         targets = {node for node, _ in (capture[0] if capture is not None else only)}
-        needed = _needed(targets, parents)
+        needed = _needed(targets, _parents(roots))
     buffers = {}
+    heap = []
+    leaves = []
     for (node, nr), g in zip(roots, root_grads):
+        if node not in buffers:
+            if type(node) is AccumulateGrad:
+                leaves.append(node)
+            else:
+                heap.append((-node._seq, id(node), node))
         _add_to_buffer(buffers, node, nr, g)
-    ready = [node for node in dict.fromkeys(node for node, _ in roots) if deps[node] == 0]
+    heapify(heap)
     previous_mode = GradMode.enabled
     GradMode.enabled = create_graph
     try:
-        while ready:
-            node = ready.pop()
-            grads = buffers.pop(node, None)
-            grad_inputs = ()
-            if grads is not None and (needed is None or node in needed):
-                is_leaf = type(node) is AccumulateGrad
-                if is_leaf or node._hooked:
-                    grads = _before_backward(node, grads, create_graph)
-                if capture is not None:
-                    _capture(node, grads, capture)
-                elif only is not None and not is_leaf:
-                    _accumulate_chosen(node, grads, only, create_graph)
-                if is_leaf:
-                    if capture is None and (only is None or (node, 0) in only):
-                        _accumulate(node.variable, grads[0], create_graph)
+        while heap:
+            node = heappop(heap)[2]
+            grads = buffers.pop(node)
+            if node._hooked:
+                grads = _before_backward(node, grads, create_graph)
+            if capture is not None:
+                _capture(node, grads, capture)
+            elif only is not None:
+                _accumulate_chosen(node, grads, only, create_graph)
+            if needed is not None and not _has_needed_child(node, needed):
+                continue
+            if node._freed:
+                node._raise_freed()
+            if node._fast:  # one of glassgrad's primitives: arrays in and out
+                if create_graph or node._graph_mode:
+                    node._graph_mode = create_graph
+                grad_inputs = type(node).backward(node, grads[0])
+                if type(grad_inputs) is not tuple:
+                    grad_inputs = (grad_inputs,)
+            else:
+                grad_inputs = _call_backward(node, grads, create_graph)
+            if not retain_graph and (node._saved is not None or node._holds_arrays):
+                node._release()
+            for (child, nr), g in zip(node.next_functions, grad_inputs):
+                if g is None or child is None or (needed is not None and child not in needed):
                     continue
-                if selective and not _has_needed_child(node, needed):
-                    pass
-                elif node._freed:
-                    node._raise_freed()
-                elif node._fast:
-                    # the fast path: one of glassgrad's primitives, arrays in and out
-                    if create_graph or node._graph_mode:
-                        node._graph_mode = create_graph
-                    grad_inputs = type(node).backward(node, grads[0])
-                    if type(grad_inputs) is not tuple:
-                        grad_inputs = (grad_inputs,)
-                else:
-                    grad_inputs = _call_backward(node, grads, create_graph)
-                if not retain_graph:
-                    node._release()
-            count_given = len(grad_inputs)
-            for i, (child, nr) in enumerate(node.next_functions):
-                if child is None:
-                    continue
-                g = grad_inputs[i] if i < count_given else None
-                if g is not None:
-                    buf = buffers.get(child)
-                    if buf is None:
-                        buf = buffers[child] = [None] * child._num_outputs
-                    current = buf[nr]
-                    buf[nr] = g if current is None else current + g
-                count = deps[child] - 1
-                deps[child] = count
-                if count == 0:
-                    ready.append(child)
+                buf = buffers.get(child)
+                if buf is None:
+                    buf = buffers[child] = [None] * child._num_outputs
+                    if type(child) is AccumulateGrad:
+                        leaves.append(child)
+                    else:
+                        heappush(heap, (-child._seq, id(child), child))
+                current = buf[nr]
+                buf[nr] = g if current is None else current + g
+        for node in leaves:
+            grads = _before_backward(node, buffers.pop(node), create_graph)
+            if capture is not None:
+                _capture(node, grads, capture)
+            elif only is None or (node, 0) in only:
+                _accumulate(node.variable, grads[0], create_graph)
     finally:
         GradMode.enabled = previous_mode
 

@@ -216,7 +216,7 @@ def _known_tensors(nodes, leaves, names, output, root):
         values[(leaf._grad_node(), 0)] = leaf._data
     values[root] = output._data
     for node in nodes:
-        for item in node._saved or ():
+        for item in node._saved_sources():
             if item is _OUTPUT:
                 values.setdefault((node, 0), node._out_data)
             elif isinstance(item, Tensor) and item.requires_grad:

@@ -19,6 +19,7 @@ unpacked, so an in-place change between forward and backward raises PyTorch's er
 """
 
 import re
+from itertools import count
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from .grad_mode import GradMode
 __all__ = ["Function", "FunctionCtx", "Primitive", "AccumulateGrad", "once_differentiable"]
 
 _OUTPUT = object()  # marks "the forward's own result" in a node's saved values
+
+# Every recorded node takes the next number: a node's consumers are recorded after it, so they
+# always have larger numbers, and the engine runs nodes from the largest number down.
+_next_sequence_nr = count(1).__next__
 
 
 Tensor = None  # glassgrad.tensor.Tensor, registered by tensor.py (it imports this module)
@@ -56,41 +61,38 @@ class FunctionCtx:
     @property
     def saved_tensors(self):
         """The values given to ``save_for_backward``: arrays in a plain backward pass, Tensors in a
-        differentiable one (``create_graph=True``) and always Tensors for user Functions."""
+        differentiable one (``create_graph=True``) and always Tensors for user Functions.
+
+        Each saved input or output was recorded with its version (``_saved_checks``); a value
+        changed in place since then raises PyTorch's error instead of giving a wrong gradient."""
         saved = self._saved
         if saved is None:
             if self._freed:
                 self._raise_freed()
             return ()
+        checks = self._saved_checks
         if not (self._tensor_io or self._graph_mode):
-            # the fast path (a plain backward pass of a primitive): arrays, versions checked
-            values = []
-            for item, version in zip(saved, self._saved_versions):
-                if version is None:  # a constant: an array, a number or None
-                    values.append(item)
-                elif item is _OUTPUT:
-                    if self._out_version[0] != version:
-                        self._check_version(self._out_version, version)
-                    values.append(self._out_data)
-                else:
-                    if item._version_counter[0] != version:
-                        self._check_version(item._version_counter, version, item)
-                    values.append(item._data)
-            return values
-        as_tensors = True
-        values = []
-        for index, item in enumerate(saved):
-            if item is _OUTPUT:
-                self._check_version(self._out_version, self._out_saved_version)
-                values.append(self._output_tensor() if as_tensors else self._out_data)
-            elif isinstance(item, np.ndarray):
-                values.append(Tensor._make(item) if as_tensors else item)
-            elif isinstance(item, Tensor):
-                self._check_version(item._version_counter, self._saved_versions[index], item)
-                values.append(item if as_tensors else item._data)
-            else:  # None or a Python number
-                values.append(item)
+            # the fast path (a plain backward pass of a primitive): the arrays as saved
+            for _, counter, version, source in checks:
+                if counter[0] != version:
+                    self._check_version(counter, version, None if source is _OUTPUT else source)
+            return saved
+        values = [Tensor._make(v) if type(v) is np.ndarray else v for v in saved]
+        for index, counter, version, source in checks:
+            if source is _OUTPUT:
+                self._check_version(counter, version)
+                values[index] = self._output_tensor()
+            else:
+                self._check_version(counter, version, source)
+                values[index] = source
         return tuple(values)
+
+    def _saved_sources(self):
+        """The Tensors this node saved (inputs or others), and ``_OUTPUT`` for its own output:
+        for pictures and explanations of the graph."""
+        if self._saved is None:
+            return []
+        return [source for _, _, _, source in self._saved_checks]
 
     def _output_tensor(self):
         """The forward's result as a Tensor carrying this node as grad_fn (no reference cycle)."""
@@ -131,6 +133,7 @@ class Node(FunctionCtx):
     # Per-node state. Class-level defaults keep node creation cheap (one per recorded op):
     # an instance only stores what differs.
     next_functions = ()         # ((node, output_nr) or (None, 0)) per forward input
+    _seq = 0                    # the sequence number: when the node was recorded (see engine)
     needs_input_grad = ()
     to_save = None              # what forward passed to save_for_backward, until resolved
     _saved = None               # resolved saved values (see _resolve_saved)
@@ -189,6 +192,7 @@ class Node(FunctionCtx):
                 self._freed = True
         if self._saved is not None:
             self._saved = None
+            self._saved_checks = ()
             self._out_data = None
             self._freed = True
 
@@ -280,77 +284,126 @@ class Primitive(Function):
 
         Positional arguments are the inputs (Tensors or Python numbers), one gradient each;
         keyword arguments are parameters of the operation (dims, shapes), passed to forward.
-        This is the hot path of every operation, so it is written out in one piece.
+
+        This is the hot path of every operation (a few microseconds is what an operation costs
+        on small arrays), so it is written out in one piece, with the one- and two-input cases
+        spelled out: they are nearly all operations, and a loop that builds lists of arrays,
+        flags and edges costs more than the rest of the recording.
         """
-        track = False
-        if GradMode.enabled:
+        nargs = len(args)
+        if nargs == 1:
+            a = args[0]
+            if isinstance(a, Tensor):
+                if not (a._requires_grad and GradMode.enabled):
+                    return _untracked(cls, (a._data,), kwargs, a)
+                node = cls()
+                node._seq = _next_sequence_nr()
+                node.needs_input_grad = _NEEDS_ONE
+                out = cls.forward(node, a._data, **kwargs)
+                edges = ((a.grad_fn or a._grad_node(), a._output_nr),)
+                arrays = None
+            else:
+                return _untracked(cls, args, kwargs, None)
+        elif nargs == 2:
+            a, b = args
+            a_is_tensor = isinstance(a, Tensor)
+            b_is_tensor = isinstance(b, Tensor)
+            need_a = a_is_tensor and a._requires_grad
+            need_b = b_is_tensor and b._requires_grad
+            x = a._data if a_is_tensor else a
+            y = b._data if b_is_tensor else b
+            if not ((need_a or need_b) and GradMode.enabled):
+                return _untracked(cls, (x, y), kwargs, a)
+            node = cls()
+            node._seq = _next_sequence_nr()
+            node.needs_input_grad = (need_a, need_b)
+            out = cls.forward(node, x, y, **kwargs)
+            edges = ((a.grad_fn or a._grad_node(), a._output_nr) if need_a else _NO_EDGE,
+                     (b.grad_fn or b._grad_node(), b._output_nr) if need_b else _NO_EDGE)
+            arrays = (x, y)
+        else:
+            track = False
+            if GradMode.enabled:
+                for a in args:
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        track = True
+                        break
+            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+            if not track:
+                return _untracked(cls, arrays, kwargs, args[0] if args else None)
+            needs = []
+            edges = []
             for a in args:
                 if isinstance(a, Tensor) and a._requires_grad:
-                    track = True
-                    break
-        if not track:
-            result = Tensor._make(cls.forward(_NO_CTX, *[a._data if isinstance(a, Tensor) else a
-                                                         for a in args], **kwargs))
-            if cls._view:
-                result._version_counter = args[0]._version_counter
-            return result
-        arrays = []
-        needs = []
-        edges = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._requires_grad:
                     needs.append(True)
                     edges.append((a.grad_fn or a._grad_node(), a._output_nr))
-                    continue
-            else:
-                arrays.append(a)
-            needs.append(False)
-            edges.append(_NO_EDGE)
-        node = cls()
-        node.needs_input_grad = needs
-        out = cls.forward(node, *arrays, **kwargs)
+                else:
+                    needs.append(False)
+                    edges.append(_NO_EDGE)
+            edges = tuple(edges)
+            node = cls()
+            node._seq = _next_sequence_nr()
+            node.needs_input_grad = needs
+            out = cls.forward(node, *arrays, **kwargs)
         if out.dtype.kind != "f":  # integer and bool results never require grad
             return Tensor._make(out)
         result = Tensor._make(out, True, node)
         if cls._view:
             result._version_counter = args[0]._version_counter
             result._base = args[0]
-        node.next_functions = tuple(edges)
+        node.next_functions = edges
         if node.to_save is not None:
-            _resolve_saved(node, node.to_save, args, arrays, out, result)
+            _resolve_saved(node, node.to_save, args,
+                           arrays if arrays is not None else (args[0]._data,), out, result)
         return result
 
 
+_NEEDS_ONE = (True,)
+
+
+def _untracked(cls, arrays, kwargs, first):
+    """An operation that records nothing: forward on the arrays, the result wrapped (a view
+    shares its input's version counter, so in-place changes through either are seen)."""
+    result = Tensor._make(cls.forward(_NO_CTX, *arrays, **kwargs))
+    if cls._view:
+        result._version_counter = first._version_counter
+    return result
+
+
 def _resolve_saved(node, values, args, arrays, out, result):
-    """Record what ``save_for_backward`` named: an input (found by identity, so that its version
-    can be checked and a differentiable backward can use the Tensor itself), the output (kept as
-    its array, not as the Tensor, so no reference cycle), or any other value (kept as is)."""
-    saved = []
-    versions = []
+    """Record what ``save_for_backward`` named, as ``_saved`` (the values themselves, arrays for a
+    primitive) and ``_saved_checks``: for each value that is an input (found by identity) or the
+    output, its position, its version counter and current version, and the Tensor (or
+    ``_OUTPUT``), so that backward can detect an in-place change and a differentiable backward
+    can use the Tensors themselves. The output is never held as a Tensor (that would be a
+    reference cycle through its ``grad_fn``)."""
+    checks = []
+    index = -1
     for v in values:
-        if v is out or v is result:
-            saved.append(_OUTPUT)
-            node._out_data = result._data
-            node._out_version = result._version_counter
-            node._out_saved_version = result._version_counter[0]
-            versions.append(result._version_counter[0])
+        index += 1
+        if v is None:
             continue
-        match = v if isinstance(v, Tensor) else None
-        if match is None and v is not None:
+        if v is out or v is result:
+            counter = node._out_version = result._version_counter
+            node._out_data = result._data
+            checks.append((index, counter, counter[0], _OUTPUT))
+            continue
+        if isinstance(v, Tensor):
+            match = v
+        else:
+            match = None
             for a, arr in zip(args, arrays):
                 if v is arr and isinstance(a, Tensor):
                     match = a
                     break
-        if match is not None:
-            saved.append(match)
-            versions.append(match._version_counter[0])
-        else:
-            saved.append(v)
-            versions.append(None)
-    node._saved = saved
-    node._saved_versions = versions
+            if match is None:  # a constant: an array made in forward, a number
+                continue
+        counter = match._version_counter
+        checks.append((index, counter, counter[0], match))
+    if node._tensor_io:  # user Functions save Tensors: the output must not be held
+        values = tuple(_OUTPUT if v is result else v for v in values)
+    node._saved = values
+    node._saved_checks = checks
     node.to_save = None
 
 
@@ -379,6 +432,7 @@ def _apply_tensor_function(cls, args, kwargs):
     """``apply`` of a user-defined Function: forward sees Tensors, runs without recording."""
     track = GradMode.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     node = cls()
+    node._seq = _next_sequence_nr()
     node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     previous = GradMode.enabled
     GradMode.enabled = False

@@ -98,6 +98,91 @@ class Div(Primitive):
                 unbroadcast(-g * a / (b * b), ctx.shapes[1]) if need_b else None)
 
 
+class _WithScalar(Primitive):
+    """Base of ``tensor (op) number``: PyTorch's ``add.Scalar``-style overloads, which the
+    operators ``x + 1.0``, ``x * 0.5``, ``x - 1``, ``x / 2`` take. The number (a 0-d array of
+    the tensor's dtype) is a constant of the node: no shapes to sum back over (a number never
+    broadcasts the tensor), no tensor to save and check, so recording and backward cost the
+    least an operation can. The node carries the name of the tensor-tensor operation, as in
+    PyTorch (``MulBackward0``)."""
+
+    _name = ""
+
+    def name(self):
+        return self._name
+
+
+class _SavesScalar(_WithScalar):
+    """``x * c`` and ``x / c`` keep the number for backward (PyTorch saves it as a tensor), so
+    like any saved value it is dropped after a backward pass without ``retain_graph``, and a
+    second pass through the node raises."""
+
+    _holds_arrays = True
+
+    def _release(self):
+        if not self._freed:
+            del self.c
+            self._freed = True
+
+
+class AddScalar(_WithScalar):
+    """out = a + c;  d/da = 1."""
+
+    _name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, c):
+        return a + c
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class SubScalar(_WithScalar):
+    """out = a - c;  d/da = 1."""
+
+    _name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, c):
+        return a - c
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class MulScalar(_SavesScalar):
+    """out = a * c;  d/da = c."""
+
+    _name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, c):
+        ctx.c = c
+        return a * c
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.c, None
+
+
+class DivScalar(_SavesScalar):
+    """out = a / c;  d/da = 1 / c."""
+
+    _name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, c):
+        ctx.c = c
+        return a / c
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / ctx.c, None
+
+
 class RoundedDiv(Primitive):
     """out = trunc(a / b) or floor(a / b);  a step function: d/da = d/db = 0 (PyTorch's
     ``DivBackward2``)."""

@@ -154,7 +154,7 @@ def _shapes(output, order, names):
         for nr, meta in enumerate(getattr(node, "_output_meta", None) or ()):
             if meta is not None:
                 shapes.setdefault((node, nr), tuple(meta[0]))
-        for item in node._saved or ():
+        for item in node._saved_sources():
             if isinstance(item, Tensor) and item.grad_fn is not None:
                 shapes.setdefault((item.grad_fn, item._output_nr), tuple(item.shape))
         edges = node.next_functions
