@@ -287,6 +287,7 @@ class Tensor:
             return RemovableHandle(self._backward_hooks, hook)
         node = self.grad_fn
         node._hooked = True
+        node._fast = False
         if node._tensor_hooks is None:
             node._tensor_hooks = {}
         hooks = node._tensor_hooks.setdefault(self._output_nr, {})
@@ -300,6 +301,7 @@ class Tensor:
             return
         node = self.grad_fn
         node._hooked = True
+        node._fast = False
         if node._retained is None:
             node._retained = {}
         node._retained[self._output_nr] = weakref.ref(self)

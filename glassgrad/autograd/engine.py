@@ -215,26 +215,27 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
     previous_mode = GradMode.enabled
     GradMode.enabled = create_graph
     try:
+        fast_walk = capture is None and only is None and not create_graph
         while heap:
             node = heappop(heap)[2]
             grads = buffers.pop(node)
-            if node._hooked:
-                grads = _before_backward(node, grads, create_graph)
-            if capture is not None:
-                _capture(node, grads, capture)
-            elif only is not None:
-                _accumulate_chosen(node, grads, only, create_graph)
-            if needed is not None and not _has_needed_child(node, needed):
-                continue
-            if node._freed:
-                node._raise_freed()
-            if node._fast:  # one of glassgrad's primitives: arrays in and out
-                if create_graph or node._graph_mode:
-                    node._graph_mode = create_graph
+            if fast_walk and node._fast:
+                # the fast path: one of glassgrad's primitives (arrays in and out), no hooks,
+                # nothing to capture or skip
                 grad_inputs = type(node).backward(node, grads[0])
                 if type(grad_inputs) is not tuple:
                     grad_inputs = (grad_inputs,)
             else:
+                if node._hooked:
+                    grads = _before_backward(node, grads, create_graph)
+                if capture is not None:
+                    _capture(node, grads, capture)
+                elif only is not None:
+                    _accumulate_chosen(node, grads, only, create_graph)
+                if needed is not None and not _has_needed_child(node, needed):
+                    continue
+                if node._freed:
+                    node._raise_freed()
                 grad_inputs = _call_backward(node, grads, create_graph)
             if not retain_graph and (node._saved is not None or node._holds_arrays):
                 node._release()
@@ -376,6 +377,8 @@ def _call_backward(node, grads, create_graph):
         result = _user_gradients(node, result, create_graph)
     else:
         node._graph_mode = create_graph
+        if create_graph:
+            node._fast = False  # its backward has seen Tensors: leave it to this path
         result = type(node).backward(node, *grads)
         if not isinstance(result, tuple):
             result = (result,)

@@ -147,7 +147,9 @@ class Node(FunctionCtx):
     _hooked = False             # True once any hook or retain_grad is attached (engine checks)
     _holds_arrays = False       # set by primitives that keep arrays on ctx (masks, indices):
                                 # those attributes are dropped after backward, like saved values
-    _fast = False               # True for primitives the engine may call directly
+    _fast = False               # True while the engine may call backward directly: set for
+                                # primitives, cleared by a hook, a differentiable backward
+                                # pass and the release of saved values
 
     def name(self):
         """The node's name as PyTorch prints it: ``MulBackward0`` for a built-in operation,
@@ -177,6 +179,7 @@ class Node(FunctionCtx):
         if self._pre_hooks is None:
             self._pre_hooks = {}
         self._hooked = True
+        self._fast = False
         return RemovableHandle(self._pre_hooks, hook)
 
     def _release(self):
@@ -190,11 +193,13 @@ class Node(FunctionCtx):
                 del attributes[name]
             if held:
                 self._freed = True
+                self._fast = False
         if self._saved is not None:
             self._saved = None
             self._saved_checks = ()
             self._out_data = None
             self._freed = True
+            self._fast = False
 
     def _raise_freed(self):
         raise RuntimeError(
@@ -352,9 +357,17 @@ class Primitive(Function):
             result._version_counter = args[0]._version_counter
             result._base = args[0]
         node.next_functions = edges
-        if node.to_save is not None:
-            _resolve_saved(node, node.to_save, args,
-                           arrays if arrays is not None else (args[0]._data,), out, result)
+        to_save = node.to_save
+        if to_save is not None:
+            if len(to_save) == 1 and to_save[0] is out:  # the output alone (tanh, exp, ...)
+                node._out_version = counter = result._version_counter
+                node._out_data = out
+                node._saved = to_save
+                node._saved_checks = ((0, counter, 0, _OUTPUT),)
+                node.to_save = None
+            else:
+                _resolve_saved(node, to_save, args,
+                               arrays if arrays is not None else (args[0]._data,), out, result)
         return result
 
 

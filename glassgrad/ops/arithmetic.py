@@ -14,7 +14,8 @@ import builtins
 
 import numpy as np
 
-from ..autograd.function import Primitive
+from ..autograd.function import _NO_CTX, _NO_EDGE, Primitive, _next_sequence_nr
+from ..autograd.grad_mode import GradMode
 from ..tensor import Tensor
 from ._util import binary_operands, check_broadcast, shape_of, unbroadcast, write_out
 from .unary import reciprocal
@@ -111,6 +112,22 @@ class _WithScalar(Primitive):
     def name(self):
         return self._name
 
+    @classmethod
+    def apply(cls, a, c):
+        """``a (op) c`` for a Tensor ``a`` and a 0-d array ``c`` of its dtype: ``Primitive.apply``
+        with what it would find out already known (one Tensor input, a float result)."""
+        if not (a._requires_grad and GradMode.enabled):
+            return Tensor._make(cls.forward(_NO_CTX, a._data, c))
+        node = cls()
+        node._seq = _next_sequence_nr()
+        node.needs_input_grad = _NEEDS_FIRST
+        result = Tensor._make(cls.forward(node, a._data, c), True, node)
+        node.next_functions = ((a.grad_fn or a._grad_node(), a._output_nr), _NO_EDGE)
+        return result
+
+
+_NEEDS_FIRST = (True, False)
+
 
 class _SavesScalar(_WithScalar):
     """``x * c`` and ``x / c`` keep the number for backward (PyTorch saves it as a tensor), so
@@ -123,6 +140,7 @@ class _SavesScalar(_WithScalar):
         if not self._freed:
             del self.c
             self._freed = True
+            self._fast = False
 
 
 class AddScalar(_WithScalar):
