@@ -20,7 +20,6 @@ import sys
 import weakref
 
 import numpy as np
-import pytest
 
 import glassgrad as gg
 from glassgrad import nn, optim
