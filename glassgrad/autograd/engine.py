@@ -18,6 +18,7 @@ Two modes:
 """
 
 from heapq import heapify, heappop, heappush
+from sys import getrefcount
 
 import numpy as np
 
@@ -251,12 +252,15 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                         heappush(heap, (-child._seq, id(child), child))
                 current = buf[nr]
                 buf[nr] = g if current is None else current + g
+        # the walk's last gradients, dropped so that a leaf's own is referenced only by its buffer
+        grads = grad_inputs = g = buf = current = None
         for node in leaves:
             grads = _before_backward(node, buffers.pop(node), create_graph)
             if capture is not None:
                 _capture(node, grads, capture)
             elif only is None or (node, 0) in only:
-                _accumulate(node.variable, grads[0], create_graph)
+                # handed over (popped), so that the engine holds no reference of its own
+                _accumulate(node.variable, grads.pop(), create_graph, owned=True)
     finally:
         GradMode.enabled = previous_mode
 
@@ -340,8 +344,14 @@ def _capture(node, grads, capture):
             results[position] = g if results[position] is None else results[position] + g
 
 
-def _accumulate(variable, g, create_graph):
-    """AccumulateGrad: ``variable.grad += g`` (a fresh copy the first time)."""
+def _accumulate(variable, g, create_graph, owned=False):
+    """AccumulateGrad: ``variable.grad += g``, or ``variable.grad = g`` the first time.
+
+    The first time, ``g`` becomes the ``.grad`` itself when nothing else can see it (PyTorch
+    does the same): it owns its memory (not a view), and the only references to it are the
+    ones here (``owned``: the caller handed it over). Otherwise it is copied, so that a later
+    ``+=`` into ``.grad`` can never change an array someone else holds (two leaves given the
+    same gradient array by one backward, a hook that kept it, a saved value)."""
     Tensor = _tensor_class()
     if isinstance(g, Tensor):
         data = g._data
@@ -357,12 +367,20 @@ def _accumulate(variable, g, create_graph):
         g = g if isinstance(g, Tensor) else Tensor._make(data)
         variable._grad = g if current is None else current + g
     elif current is None:
-        variable._grad = Tensor._make(np.array(data, copy=True))
+        if not (owned and data is g and data.base is None and data.flags.writeable
+                and getrefcount(data) == _HANDED_OVER):
+            data = np.array(data, copy=True)
+        variable._grad = Tensor._make(data)
     elif current.requires_grad:
         variable._grad = Tensor._make(current._data + data)
     else:
         np.add(current._data, data, out=current._data)
         current._version_counter[0] += 1
+
+
+# The references to a gradient array inside ``_accumulate`` when the caller kept none: the
+# parameter ``g``, the local ``data`` and ``getrefcount``'s own argument.
+_HANDED_OVER = 3
 
 
 def _call_backward(node, grads, create_graph):

@@ -44,7 +44,10 @@ class Linear(Primitive):
             g2 = g.reshape(-1, g.shape[-1])
             grad_w = g2.T @ x.reshape(-1, x_shape[-1])
         if ctx.needs_input_grad[2]:
-            grad_b = unbroadcast(g, bias_shape)
+            if g.ndim == 2 and bias_shape == g.shape[1:]:
+                grad_b = g.sum(axis=0)  # a batch of rows: the bias gradient is the column sum
+            else:
+                grad_b = unbroadcast(g, bias_shape)
         return grad_x, grad_w, grad_b
 
     def name(self):
@@ -74,6 +77,11 @@ def _cpp_name(t):
 def _check(input, weight, bias):
     """Raise PyTorch's errors, in its order, for operands that do not fit (dims, dtypes, shapes;
     with a bias PyTorch calls addmm and checks dtypes first, without it mm and shapes first)."""
+    x, w = input._data, weight._data
+    if (x.ndim == 2 and w.ndim == 2 and x.shape[1] == w.shape[1] and x.dtype is w.dtype
+            and (bias is None or (bias._data.dtype is w.dtype
+                                  and bias._data.shape == (w.shape[0],)))):
+        return  # the usual case (a batch of rows, matching dtypes, a bias of shape (out,)): fits
     if input.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are 0D "
                            f"and {weight.ndim}D")
