@@ -45,9 +45,8 @@ def _reduced(losses, reduction, denominator):
     if reduction == "none":
         return losses
     total = losses.sum()
-    if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            total = total / denominator if denominator else total * np.nan
+    if reduction == "mean":  # nothing counted (every target ignored): nan, as PyTorch
+        total = total / denominator if denominator else total * np.nan
     return np.asarray(total, dtype=losses.dtype)
 
 
@@ -58,12 +57,19 @@ def _sample_grad(g, ctx):
     if ctx.reduction == "mean":
         return g / ctx.denominator if ctx.denominator else g * 0.0
     if ctx.reduction == "none":
-        return np.expand_dims(g, ctx.axis)
+        return _unsqueeze(g, ctx.axis)
     return g
+
+
+def _unsqueeze(a, axis):
+    """``a`` with a new axis of size 1 at ``axis`` (``np.expand_dims`` without its checks)."""
+    return a.reshape(a.shape[:axis] + (1,) + a.shape[axis:])
 
 
 def _picked(values, index, axis):
     """values[i, index_i] for every sample i: the entries of the target classes."""
+    if values.ndim == 2 and axis == 1:  # a batch of rows: one fancy index
+        return values[np.arange(values.shape[0]), index[:, 0]]
     return np.take_along_axis(values, index, axis).squeeze(axis)
 
 
@@ -77,6 +83,9 @@ def _subtract_at_targets(grad, amount, index, axis):
     """grad[i, index_i] -= amount_i: in place on an array, as a recorded product on a Tensor."""
     if isinstance(grad, Tensor):
         return grad - amount * _one_hot(grad.shape, index, axis, grad._data.dtype)
+    if grad.ndim == 2 and axis == 1:  # a batch of rows: each row's entry once
+        grad[np.arange(grad.shape[0]), index[:, 0]] -= amount[:, 0]
+        return grad
     current = np.take_along_axis(grad, index, axis)
     np.put_along_axis(grad, index, current - amount, axis)
     return grad
@@ -86,7 +95,7 @@ def _targets(x, target, weight, ignore_index, axis):
     """The target class of each sample as an index array (ignored samples point at class 0), and
     w_i: the weight of sample i's class, 0 for an ignored sample."""
     counted = target != ignore_index
-    index = np.expand_dims(np.where(counted, target, 0), axis)
+    index = _unsqueeze(np.where(counted, target, 0), axis)
     picked = counted if weight is None else weight[index.squeeze(axis)] * counted
     return index, counted, picked.astype(x.dtype)
 
@@ -120,7 +129,7 @@ class CrossEntropy(Primitive):
             classes = x.shape[axis]
             w = np.ones(classes, x.dtype) if weight is None else weight
             spread = (smoothing / classes) * _class_shape(w, x.ndim, axis) \
-                * np.expand_dims(counted, axis).astype(x.dtype)
+                * _unsqueeze(counted, axis).astype(x.dtype)
             spread_mass = spread.sum(axis=axis)  # sum_c spread_c log p_c, without log p:
             smooth = (spread * shifted).sum(axis=axis) - spread_mass * log_z.squeeze(axis)
             losses = (1 - smoothing) * losses - smooth
@@ -130,8 +139,8 @@ class CrossEntropy(Primitive):
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(x)
             ctx.p, ctx.index, ctx.spread = p, index, spread
-            ctx.mass = np.expand_dims(mass, axis)
-            ctx.hit = np.expand_dims((1 - max(smoothing, 0.0)) * picked, axis)
+            ctx.mass = _unsqueeze(mass, axis)
+            ctx.hit = _unsqueeze((1 - max(smoothing, 0.0)) * picked, axis)
         return _reduced(losses, reduction, denominator)
 
     @staticmethod
@@ -205,7 +214,7 @@ class NllLoss(Primitive):
         losses = -picked * _picked(x, index, axis)
         denominator = float(picked.sum())
         ctx.axis, ctx.reduction, ctx.denominator = axis, reduction, denominator
-        ctx.shape, ctx.index, ctx.hit = x.shape, index, np.expand_dims(picked, axis)
+        ctx.shape, ctx.index, ctx.hit = x.shape, index, _unsqueeze(picked, axis)
         return _reduced(losses, reduction, denominator)
 
     @staticmethod
