@@ -13,8 +13,9 @@ differentiable backward (``create_graph=True``) works to any order:
     dL/dcols = W^T @ g,  dL/dx = col2im(dL/dcols)   (ConvInputGrad: the transposed convolution)
 
 col2im adds each window's gradient back where the window was read, one kernel offset (i, j) at a
-time: a loop over the kh*kw offsets, never over pixels or channels. Groups split the channels
-into independent convolutions; they become the batch axis of the same matrix product.
+time: a loop over the kh*kw offsets, never over pixels or channels; with stride 1 each of those
+additions is one contiguous slice (``_shifted_input_grad``). Groups split the channels into
+independent convolutions; they become the batch axis of the same matrix product.
 """
 
 import numpy as np
@@ -68,15 +69,20 @@ def _grouped_output(g, groups):
     return np.ascontiguousarray(matrices).reshape(groups, c // groups, n * h * w)
 
 
-def _conv(x, w, stride, padding, dilation, groups, cols=None):
-    """out[n, o] = sum_{c, i, j} w[o, c, i, j] x_padded[n, c, s*y + d*i, s*x + d*j]."""
+def _conv(x, w, stride, padding, dilation, groups, cols=None, bias=None):
+    """out[n, o] = sum_{c, i, j} w[o, c, i, j] x_padded[n, c, s*y + d*i, s*x + d*j] (+ bias[o]:
+    added by the copy that puts the product in (N, C_out, ...) order, not in a pass of its own)."""
     if cols is None:
         cols = _im2col(x, w.shape[2:], stride, padding, dilation, groups)
     n = x.shape[0]
     h_out, w_out = _output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
     out = np.matmul(_grouped_weight(w, groups), cols)  # (G, C_out/G, N*Ho*Wo): the one product
     out = out.reshape(w.shape[0], n, h_out, w_out).transpose(1, 0, 2, 3)
-    return np.ascontiguousarray(out)
+    if bias is None:
+        return np.ascontiguousarray(out)
+    result = np.empty(out.shape, dtype=np.result_type(out, bias))
+    np.add(out, bias.reshape(1, -1, 1, 1), out=result)
+    return result
 
 
 def _output_size(size, kernel, stride, padding, dilation):
@@ -100,12 +106,46 @@ def _col2im(gcols, shape, stride, padding, dilation):
 
 
 def _conv_input_grad(g, w, x_shape, stride, padding, dilation, groups):
-    """dL/dx of a convolution: dL/dcols = W^T @ g, then col2im (a transposed convolution)."""
+    """dL/dx of a convolution: dL/dcols = W^T @ g, then col2im (a transposed convolution).
+    Stride 1 takes ``_shifted_input_grad`` (if W is finite, as that needs)."""
+    if tuple(stride) == (1, 1) and (w.dtype.kind != "f" or np.isfinite(w).all()):
+        return _shifted_input_grad(g, w, x_shape, padding, dilation, groups)
     n, _, h_out, w_out = g.shape
     kh, kw = w.shape[2:]
     gcols = np.matmul(_grouped_weight(w, groups).transpose(0, 2, 1), _grouped_output(g, groups))
     gcols = gcols.reshape(x_shape[1], kh, kw, n, h_out, w_out)
     return _col2im(gcols, x_shape, stride, padding, dilation)
+
+
+def _shifted_input_grad(g, w, x_shape, padding, dilation, groups):
+    """dL/dx for stride 1, with col2im's additions along whole rows of dL/dcols.
+
+    ``_col2im`` adds W_out elements at a time, and for small images that loop over rows costs
+    more than the product. With stride 1, window element (i, j) of the output pixel at
+    position q = y*Wp + x of the flattened padded input (Hp x Wp) is the input at q + s,
+    s = i*dh*Wp + j*dw. So with g laid out in zero padded Hp x Wp planes, (C_out, N*Hp*Wp),
+    row (c, i, j) of dL/dcols = W^T @ g is laid out like input channel c, and adding it back is
+    one contiguous slice addition, shifted by s. The price: a product over N*Hp*Wp columns
+    instead of N*H_out*W_out. The extra ones (g zero there) give zero, as long as W is
+    finite (0 * inf is NaN), and land wherever they land.
+    """
+    n, c, h, w_in = x_shape
+    c_out, h_out, w_out = g.shape[1:]
+    (top, bottom), (left, right) = padding
+    hp, wp = h + top + bottom, w_in + left + right
+    size = n * hp * wp
+    spread = np.zeros((c_out, n, hp, wp), dtype=g.dtype)
+    spread[:, :, :h_out, :w_out] = g.transpose(1, 0, 2, 3)
+    weight = _grouped_weight(w, groups).transpose(0, 2, 1)  # (G, C_in/G*kh*kw, C_out/G)
+    gcols = np.matmul(weight, spread.reshape(groups, c_out // groups, size))
+    (kh, kw), (dh, dw) = w.shape[2:], dilation
+    gcols = gcols.reshape(c, kh * kw, size)
+    grad = np.zeros((c, size), dtype=gcols.dtype)
+    for k in range(kh * kw):  # one contiguous add per kernel offset
+        shift = k // kw * dh * wp + k % kw * dw
+        grad[:, shift:] += gcols[:, k, :size - shift]
+    grad = grad.reshape(c, n, hp, wp)[:, :, top:top + h, left:left + w_in]
+    return np.ascontiguousarray(grad.transpose(1, 0, 2, 3))
 
 
 def _conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups, cols=None):
@@ -160,9 +200,7 @@ class Convolution(Primitive):
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         cols = _im2col(x, w.shape[2:], stride, padding, dilation, groups)
-        out = _conv(x, w, stride, padding, dilation, groups, cols=cols)
-        if b is not None:
-            out += b.reshape(1, -1, 1, 1)
+        out = _conv(x, w, stride, padding, dilation, groups, cols=cols, bias=b)
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
         ctx.cols = cols if need_w else None
         ctx.x_shape, ctx.w_shape = x.shape, w.shape

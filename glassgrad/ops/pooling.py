@@ -118,14 +118,64 @@ def _batched(input):
 
 
 # ----------------------------------------------------------------------------- max pooling
-def _window_argmax(x, kernel, stride, pad, dilation, out_size):
+def _tiles_cover(kernel, stride, pad, dilation, out_size, shape):
+    """Whether the windows are disjoint kh x kw tiles lying inside the input: stride equal to
+    the kernel, no padding, no dilation, and no ceil_mode window overhanging the edge (a
+    remainder of rows or columns that no window reads is fine). The case of nearly every
+    network (``MaxPool2d(2)``), which ``_tile_argmax`` handles without the general path's
+    padded copy."""
+    return (stride == kernel and pad == (0, 0) and dilation == (1, 1)
+            and out_size[0] * kernel[0] <= shape[2] and out_size[1] * kernel[1] <= shape[3])
+
+
+def _tile_argmax(x, kernel, out_size, local_too=True):
+    """``_window_argmax`` for disjoint tiles (see ``_tiles_cover``): the input cut into
+    (N, C, H_out, kh, W_out, kw) is a view, and window element (i, j) of every window is the
+    strided view ``tiles[:, :, :, i, :, j]``, so the work is a few whole-array operations per
+    kernel offset, no copy of the input and no loop over windows.
+
+    Same choice as PyTorch: the first maximum in row-major window order, except that a window
+    holding NaN reports its last NaN (PyTorch replaces the running maximum by anything larger
+    or NaN). The maximum comes from ``np.maximum`` (NaN propagates), then the offset of the first
+    element equal to it as off = u0 (1 + u1 (1 + ... u_{K-2})), u_k = (element k != maximum),
+    built from the inside out; NaN windows (nothing equals NaN) are fixed up afterwards.
+    """
+    n, c, h, w = x.shape
+    (kh, kw), (h_out, w_out) = kernel, out_size
+    tiles = x[:, :, :h_out * kh, :w_out * kw].reshape(n, c, h_out, kh, w_out, kw)
+    elements = [tiles[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]
+    best = elements[0].copy()
+    for value in elements[1:]:
+        np.maximum(best, value, out=best)
+    offset = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw))
+    for value in reversed(elements[:-1]):
+        offset += 1
+        offset *= value != best
+    if best.dtype.kind == "f":
+        nan_windows = np.isnan(best)
+        if nan_windows.any():
+            for k, value in enumerate(elements):  # ascending: the last NaN wins
+                np.copyto(offset, k, where=nan_windows & np.isnan(value))
+    within = (np.arange(kh)[:, None] * w + np.arange(kw)).reshape(-1)  # offset -> plane index
+    index = within[offset]
+    index += (np.arange(h_out) * (kh * w))[:, None] + np.arange(w_out) * kw  # window corners
+    local = index.copy() if local_too else None
+    index += np.arange(n * c).reshape(n, c, 1, 1) * (h * w)  # the planes' starts
+    return local, index, False
+
+
+def _window_argmax(x, kernel, stride, pad, dilation, out_size, local_too=True):
     """For each window of x (N, C, H, W), where its maximum is: the index into its H*W plane
     (as PyTorch reports it), the flat index into x (one past the end for a dilated window that
     holds no input element) and whether there is any such empty window.
 
     A loop over the kernel offsets (i, j) keeps the running maximum: like PyTorch, a later
     element replaces it only if strictly larger or NaN; padding (-inf) is never chosen.
+    Disjoint tiles (``_tiles_cover``) take the faster ``_tile_argmax``, which skips the plane
+    index (None) unless ``local_too``.
     """
+    if _tiles_cover(kernel, stride, pad, dilation, out_size, x.shape):
+        return _tile_argmax(x, kernel, out_size, local_too)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, pad, dilation
     h_out, w_out = out_size
@@ -250,14 +300,17 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, pad, dilation, out_size = _pool_args(input, kernel_size, stride, padding,
                                                          dilation, ceil_mode, "max_pool2d")
     x, unbatched = _batched(input)
-    local, index, any_empty = _window_argmax(x._data, kernel, stride, pad, dilation, out_size)
+    local, index, any_empty = _window_argmax(x._data, kernel, stride, pad, dilation, out_size,
+                                             local_too=return_indices)
     unique = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
     fill = _lowest(x._data.dtype) if any_empty else None  # an empty window gives -inf
     out = MaxPool2d.apply(x, index=index, unique=unique, fill=fill)  # unique: no overlap
-    indices = Tensor._make(local.astype(np.int64))
+    if not return_indices:
+        return out.squeeze(0) if unbatched else out
+    indices = Tensor._make(local.astype(np.int64, copy=False))
     if unbatched:
         out, indices = out.squeeze(0), indices.squeeze(0)
-    return (out, indices) if return_indices else out
+    return out, indices
 
 
 # ----------------------------------------------------------------------------- average pooling
