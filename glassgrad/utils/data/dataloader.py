@@ -221,7 +221,11 @@ class DataLoader:
         if self._iterable:
             return self._iter_iterable()
         if self.num_workers == 0:
-            return (fetcher(index) for index in self._index_sampler)
+            batches = self._index_sampler
+            if (fetcher.fast and type(batches) is BatchSampler
+                    and type(batches.sampler) in (RandomSampler, SequentialSampler)):
+                batches = batches._array_batches()  # the same batches, as index arrays
+            return (fetcher(index) for index in batches)
         return self._iter_workers(fetcher, base_seed)
 
     def _iter_iterable(self):

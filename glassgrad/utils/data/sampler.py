@@ -45,6 +45,10 @@ class SequentialSampler(Sampler):
     def __iter__(self):
         return iter(range(len(self.data_source)))
 
+    def _index_array(self):
+        """The indices ``__iter__`` yields, as one int64 array."""
+        return np.arange(len(self.data_source), dtype=np.int64)
+
     def __len__(self):
         return len(self.data_source)
 
@@ -82,13 +86,18 @@ class RandomSampler(Sampler):
         return self._num_samples
 
     def __iter__(self):
+        return iter(self._index_array().tolist())
+
+    def _index_array(self):
+        """The indices of one pass, as one int64 array (drawn from the generator, as
+        ``__iter__`` draws them)."""
         n = len(self.data_source)
         rng = numpy_generator(self.generator)
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
+            return rng.integers(0, n, size=self.num_samples).astype(np.int64, copy=False)
         parts = [rng.permutation(n) for _ in range(self.num_samples // n)]
         parts.append(rng.permutation(n)[:self.num_samples % n])
-        return iter(np.concatenate(parts).tolist())
+        return np.concatenate(parts).astype(np.int64, copy=False)
 
     def __len__(self):
         return self.num_samples
@@ -198,6 +207,16 @@ class BatchSampler(Sampler):
                 batch = []
         if batch and not self.drop_last:
             yield batch
+
+    def _array_batches(self):
+        """The batches ``__iter__`` yields, as int64 arrays sliced from the sampler's whole
+        order (``_index_array``): the DataLoader's fast path, with no Python list per batch.
+        A generator, so the sampler draws its order at the first batch, as ``__iter__`` does."""
+        order = self.sampler._index_array()
+        size = self.batch_size
+        end = len(order) - len(order) % size if self.drop_last else len(order)
+        for start in range(0, end, size):
+            yield order[start:start + size]
 
     def __len__(self):
         if self.drop_last:
