@@ -4,7 +4,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _bump, _step_tensor
+from .optimizer import Optimizer, _bump, _count_step, _step_tensor
 
 __all__ = ["Adagrad"]
 
@@ -72,8 +72,7 @@ class Adagrad(Optimizer):
                 if "sum" not in self.state[p]:
                     self._init_state(p, group)
                 state = self.state[p]
-                state["step"]._data += 1
-                step = float(state["step"]._data)
+                step = _count_step(state)
                 grad = p._grad._data
                 if group["maximize"]:
                     grad = -grad

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _lerp_, _scratch, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _bump, _count_step, _lerp_, _scratch, _step_tensor, _zeros_like
 
 __all__ = ["Adam"]
 
@@ -80,8 +80,7 @@ class Adam(Optimizer):
                     grad = -grad
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
-                state["step"]._data += 1
-                step = float(state["step"]._data)
+                step = _count_step(state)
 
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:

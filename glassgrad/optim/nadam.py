@@ -4,7 +4,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adam import _check_adam_args
-from .optimizer import Optimizer, _bump, _lerp_, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _bump, _count_step, _lerp_, _step_tensor, _zeros_like
 
 __all__ = ["NAdam"]
 
@@ -73,8 +73,7 @@ class NAdam(Optimizer):
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
                 mu_product = state["mu_product"]._data
-                state["step"]._data += 1
-                step = float(state["step"]._data)
+                step = _count_step(state)
 
                 bias_correction2 = 1 - beta2 ** step
                 if weight_decay != 0:

@@ -70,6 +70,15 @@ def _with_step_hooks(step):
     return wrapper
 
 
+def _count_step(state):
+    """``state["step"] += 1`` (PyTorch's float32 0-d counter) without a ufunc call: the sum in
+    float64, rounded to float32 on storing, is the float32 sum. Returns the new count."""
+    counter = state["step"]._data
+    step = float(counter) + 1.0
+    counter[()] = step
+    return step
+
+
 def _bump(p):
     """Record an in-place change of ``p`` (autograd's version counter)."""
     p._version_counter[0] += 1
@@ -92,8 +101,11 @@ def _lerp_(start, end, weight, scratch=None):
 def _scratch(optimizer, p, count=2):
     """``count`` reusable arrays shaped like ``p`` for an update's intermediates (kept out of
     ``state``, so ``state_dict`` is PyTorch's): in-place updates without fresh allocations."""
-    buffers = optimizer.__dict__.setdefault("_scratch_buffers", {})
-    key = (p._data.shape, p._data.dtype.str)
+    buffers = optimizer.__dict__.get("_scratch_buffers")
+    if buffers is None:
+        buffers = optimizer.__dict__["_scratch_buffers"] = {}
+    data = p._data
+    key = (data.shape, data.dtype.num)
     arrays = buffers.get(key)
     if arrays is None or len(arrays) < count:
         arrays = buffers[key] = [np.empty_like(p._data) for _ in range(count)]
