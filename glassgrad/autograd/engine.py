@@ -210,7 +210,7 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
             if type(node) is AccumulateGrad:
                 leaves.append(node)
             else:
-                heap.append((-node._seq, id(node), node))
+                heap.append((-node._seq, node))
         _add_to_buffer(buffers, node, nr, g)
     heapify(heap)
     previous_mode = GradMode.enabled
@@ -218,7 +218,7 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
     try:
         fast_walk = capture is None and only is None and not create_graph
         while heap:
-            node = heappop(heap)[2]
+            node = heappop(heap)[1]
             grads = buffers.pop(node)
             if fast_walk and node._fast:
                 # the fast path: one of glassgrad's primitives (arrays in and out), no hooks,
@@ -244,14 +244,16 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                 if g is None or child is None or (needed is not None and child not in needed):
                     continue
                 buf = buffers.get(child)
-                if buf is None:
+                if buf is None:  # the child's first gradient: it joins the walk
                     buf = buffers[child] = [None] * child._num_outputs
+                    buf[nr] = g
                     if type(child) is AccumulateGrad:
                         leaves.append(child)
                     else:
-                        heappush(heap, (-child._seq, id(child), child))
-                current = buf[nr]
-                buf[nr] = g if current is None else current + g
+                        heappush(heap, (-child._seq, child))  # numbers are unique: no tie
+                else:
+                    current = buf[nr]
+                    buf[nr] = g if current is None else current + g
         # the walk's last gradients, dropped so that a leaf's own is referenced only by its buffer
         grads = grad_inputs = g = buf = current = None
         for node in leaves:
