@@ -56,20 +56,22 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """The generator's state as a uint8 tensor (restorable with ``set_state``)."""
+        """The generator's state as a uint8 tensor (restorable with ``set_state``): the UTF-8
+        bytes of a JSON object holding the seed and the PCG64 state."""
         import json
 
-        from .creation import tensor
+        from .tensor import Tensor
 
         bit_generator = self.numpy.bit_generator.state   # first: creating it draws the seed
         state = json.dumps({"seed": self._seed, "bit_generator": bit_generator})
-        return tensor(list(state.encode()), dtype=np.uint8)
+        # the bytes straight into a writable array: no Python int per byte
+        return Tensor._make(np.frombuffer(bytearray(state.encode()), dtype=np.uint8))
 
     def set_state(self, new_state):
         """Restore a state returned by ``get_state``."""
         import json
 
-        data = bytes(new_state.numpy().astype(np.uint8).tolist())
+        data = new_state.numpy().astype(np.uint8, copy=False).tobytes()
         state = json.loads(data.decode())
         self._seed = state["seed"]
         self.numpy = np.random.Generator(np.random.PCG64())

@@ -291,9 +291,11 @@ class Trainer:
     def _optimizer_step(self, loss_value, step_start):
         """Clip, step, zero the gradients and record the step; False if a callback stopped it."""
         optimizer = self.optimizer
-        record_norms = (self.global_step + 1) % self.log_every_n_steps == 0
         self.last_grad_norm = None
-        norms = self.gradient_norms() if record_norms else None
+        squares = None
+        if (self.global_step + 1) % self.log_every_n_steps == 0:
+            squares = self._squared_gradient_norms()
+            self.last_grad_norm = math.sqrt(sum(squares))
         self._call("on_before_optimizer_step", optimizer)
         if self.should_stop:
             return False
@@ -304,9 +306,11 @@ class Trainer:
         self.global_step += 1
         row = {"epoch": self.current_epoch, "step": self.global_step, "train_loss": loss_value,
                "lr": optimizer.param_groups[0]["lr"]}
-        if norms:
-            row.update(norms)
-        row.update(self._loop.pop("step_extra", {}))
+        if squares is not None:
+            row.update(zip(self._norm_keys, map(math.sqrt, squares)))
+        extra = self._loop.pop("step_extra", None)
+        if extra:
+            row.update(extra)
         row["time"] = time.perf_counter() - step_start
         self.history.log_step(row)
         self._step_scheduler("step")
@@ -315,18 +319,24 @@ class Trainer:
     def gradient_norms(self):
         """The L2 norm of each layer's gradients, ``{"grad_norm/<layer>": norm}``; the norm of
         all of them together is kept as ``last_grad_norm``."""
-        norms, total = {}, 0.0
-        for key, params in self._norm_keys:
-            squares = 0.0
+        squares = self._squared_gradient_norms()
+        self.last_grad_norm = math.sqrt(sum(squares))
+        return dict(zip(self._norm_keys, map(math.sqrt, squares)))
+
+    def _squared_gradient_norms(self):
+        """Each layer's sum of squared gradients (a list in ``_norm_keys`` order): one ``np.vdot``
+        per parameter on its gradient's array (no Tensor ops, no copy of a contiguous gradient;
+        the same BLAS dot, so the same value, as ``np.dot`` on the flattened array)."""
+        vdot = np.vdot
+        squares = []
+        for params in self._norm_params:
+            total = 0.0
             for p in params:
                 grad = p._grad
                 if grad is not None:
-                    flat = grad._data.reshape(-1)
-                    squares += float(np.dot(flat, flat))
-            norms[key] = math.sqrt(squares)
-            total += squares
-        self.last_grad_norm = math.sqrt(total)
-        return norms
+                    total += float(vdot(grad._data, grad._data))
+            squares.append(total)
+        return squares
 
     def _clip_gradients(self):
         if self.gradient_clip_val is None:
@@ -407,8 +417,10 @@ class Trainer:
         self._metric_specs = metrics
         self._train_accumulator = EpochAccumulator(metrics)
         self._val_accumulator = EpochAccumulator(metrics)
-        # the History column of each layer's gradient norm, built once (not a new string per step)
-        self._norm_keys = [(f"grad_norm/{layer}", params) for layer, params in layer_groups(model)]
+        # each layer's History column and parameters, built once (not a new string per step)
+        groups = layer_groups(model)
+        self._norm_keys = [f"grad_norm/{layer}" for layer, _ in groups]
+        self._norm_params = [params for _, params in groups]
         self._interrupt_requested = False
         self.should_stop = False
         self.stop_reason = None

@@ -104,6 +104,33 @@ def test_history_records_steps_and_epochs_with_metrics_and_gradient_norms():
     assert model2 is not model
 
 
+def test_recorded_gradient_norms_are_the_l2_norms_of_each_layers_gradients():
+    x, y = classification_data()
+    seen = []
+
+    class Norms(Callback):
+        """Each layer's gradient norm (float64, by NumPy) just before the update."""
+
+        def on_before_optimizer_step(self, trainer, model, optimizer):
+            layers = {}
+            for name, p in model.named_parameters():
+                layer = f"grad_norm/{name.rsplit('.', 1)[0]}"
+                layers[layer] = layers.get(layer, 0.0) + float(
+                    np.sum(p.grad.numpy().astype(np.float64) ** 2))
+            seen.append(({key: value ** 0.5 for key, value in layers.items()},
+                         sum(layers.values()) ** 0.5, trainer.last_grad_norm))
+
+    trainer = Trainer(max_epochs=1, callbacks=[Norms()], progress=False)
+    history = trainer.fit(mlp(), loaders(x, y, val=False)[0], loss_fn=nn.CrossEntropyLoss())
+    assert len(seen) == len(history.steps) > 1
+    for row, (expected, total, last_grad_norm) in zip(history.steps, seen):
+        assert {key: row[key] for key in expected} == pytest.approx(expected, rel=1e-5)
+        assert [key for key in row if key.startswith("grad_norm/")] == list(expected)
+        assert last_grad_norm == pytest.approx(total, rel=1e-5)
+    # called directly, gradient_norms agrees with the History row of the same gradients
+    assert trainer.gradient_norms().keys() == expected.keys()
+
+
 def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():
     x, y = regression_data(n=40)
     model = mlp(4, 1)
