@@ -22,6 +22,7 @@ from sys import getrefcount
 
 import numpy as np
 
+from . import function as _function_module
 from .function import AccumulateGrad
 from .grad_mode import GradMode
 
@@ -29,9 +30,7 @@ __all__ = ["run_backward", "grad"]
 
 
 def _tensor_class():
-    from . import function
-
-    return function.Tensor
+    return _function_module.Tensor  # registered by tensor.py, which imports this package
 
 
 def _make_root_grads(outputs, grad_outputs, create_graph):
