@@ -379,9 +379,23 @@ def _accumulate(variable, g, create_graph, owned=False):
         current._version_counter[0] += 1
 
 
-# The references to a gradient array inside ``_accumulate`` when the caller kept none: the
-# parameter ``g``, the local ``data`` and ``getrefcount``'s own argument.
-_HANDED_OVER = 3
+def _references_inside(g):
+    """``getrefcount`` of an array seen the way ``_accumulate`` sees its gradient."""
+    data = g
+    return getrefcount(data)
+
+
+def _calibrate_handed_over():
+    """The reference count ``_accumulate`` sees for a gradient nobody else holds (on CPython
+    3.10-3.13: the parameter, the local and getrefcount's argument, 3), measured rather than
+    assumed; None (never adopt, always copy) if an interpreter does not count a reference the
+    caller keeps, as one that borrows references might not."""
+    alone = _references_inside(np.empty(1))
+    kept = np.empty(1)
+    return alone if _references_inside(kept) > alone else None
+
+
+_HANDED_OVER = _calibrate_handed_over()
 
 
 def _call_backward(node, grads, create_graph):

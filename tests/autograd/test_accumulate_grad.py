@@ -54,3 +54,16 @@ def test_accumulation_across_backwards_adds_in_place():
     (w * 3.0).sum().backward()
     assert w.grad is first
     np.testing.assert_allclose(w.grad.numpy(), np.full((2, 2), 5.0, np.float32))
+
+
+def test_without_a_calibrated_reference_count_every_gradient_is_copied(monkeypatch):
+    from glassgrad.autograd import engine
+
+    assert engine._HANDED_OVER is not None       # CPython counts the caller's references
+    monkeypatch.setattr(engine, "_HANDED_OVER", None)
+    seen = []
+    w = gg.randn(4, 3, requires_grad=True)
+    w.register_hook(lambda g: seen.append(id(g._data)))
+    F.linear(gg.randn(5, 3), w).sum().backward()
+    assert seen != [id(w.grad._data)]
+    assert w.grad._data.base is None
