@@ -143,7 +143,16 @@ class _SavesScalar(_WithScalar):
             self._fast = False
 
 
-class AddScalar(_WithScalar):
+class _ShiftsByScalar(_WithScalar):
+    """``x + c`` and ``x - c``: out = a +/- c, so d/da = 1 and the gradient passes unchanged
+    (nothing is saved: a second backward pass works, as in PyTorch)."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class AddScalar(_ShiftsByScalar):
     """out = a + c;  d/da = 1."""
 
     _name = "AddBackward0"
@@ -152,12 +161,8 @@ class AddScalar(_WithScalar):
     def forward(ctx, a, c):
         return a + c
 
-    @staticmethod
-    def backward(ctx, g):
-        return g, None
 
-
-class SubScalar(_WithScalar):
+class SubScalar(_ShiftsByScalar):
     """out = a - c;  d/da = 1."""
 
     _name = "SubBackward0"
@@ -165,10 +170,6 @@ class SubScalar(_WithScalar):
     @staticmethod
     def forward(ctx, a, c):
         return a - c
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, None
 
 
 class MulScalar(_SavesScalar):
