@@ -335,7 +335,8 @@ def _fast_operator(op, slow, reflected=False, with_number=None):
     made a 0-d array of that dtype and given to ``with_number``, the primitive of ``tensor (op)
     number`` (``MulScalar``...): the result is the same as NumPy's own conversion of the number,
     and NumPy's ufuncs take an array operand several times faster than a Python scalar, whose
-    type they must resolve on every call (NEP 50).
+    type they must resolve on every call (NEP 50). The arrays are kept (``_SCALARS``), since a
+    program uses the same few constants again and again.
     """
     def operator(self, other):
         data = self._data
@@ -343,10 +344,13 @@ def _fast_operator(op, slow, reflected=False, with_number=None):
         if dtype.kind == "f":
             other_type = type(other)
             if with_number is not None and (other_type is float or other_type is int):
-                try:
-                    return with_number.apply(self, _scalar_array(other, dtype))
-                except OverflowError:
-                    pass
+                c = _SCALARS.get((other, dtype))
+                if c is None:
+                    try:
+                        c = _scalar_array(other, dtype)
+                    except OverflowError:
+                        return slow(other, self) if reflected else slow(self, other)
+                return with_number.apply(self, c)
             elif other_type is Tensor and other._data.dtype is dtype:
                 try:
                     return op.apply(other, self) if reflected else op.apply(self, other)
@@ -357,11 +361,24 @@ def _fast_operator(op, slow, reflected=False, with_number=None):
     return operator
 
 
+_SCALARS = {}  # (number, dtype) -> the number as a read-only 0-d array of that dtype
+_SCALARS_KEPT = 1024
+
+
 def _scalar_array(number, dtype):
     """A Python number as a 0-d array of a float tensor's dtype: exactly NumPy's own conversion
     of the number inside a ufunc (a value beyond the dtype's range becomes inf, with the same
-    overflow warning)."""
-    return np.array(number, dtype)
+    overflow warning, or raises OverflowError for an int beyond any float).
+
+    Finite non-zero values are kept in ``_SCALARS`` (up to ``_SCALARS_KEPT`` of them), read-only
+    so that no operation can change a shared constant. Zero is not kept: 0.0 and -0.0 are equal
+    keys, and their signs matter (``x * -0.0``); neither are infinities and NaN, so that their
+    conversion warns every time, as NumPy's does."""
+    c = np.array(number, dtype)
+    if number and np.isfinite(c) and len(_SCALARS) < _SCALARS_KEPT:
+        c.flags.writeable = False
+        _SCALARS[(number, dtype)] = c
+    return c
 
 
 def _comparison_operator(function):

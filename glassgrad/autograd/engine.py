@@ -23,7 +23,7 @@ from sys import getrefcount
 import numpy as np
 
 from . import function as _function_module
-from .function import AccumulateGrad
+from .function import _OUTPUT, AccumulateGrad
 from .grad_mode import GradMode
 
 __all__ = ["run_backward", "grad"]
@@ -216,15 +216,32 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
     GradMode.enabled = create_graph
     try:
         fast_walk = capture is None and only is None and not create_graph
-        while heap:
-            node = heappop(heap)[1]
-            grads = buffers.pop(node)
+        node = None
+        while node is not None or heap:
+            if node is None:
+                node = heappop(heap)[1]
+                grads = buffers.pop(node)
             if fast_walk and node._fast:
                 # the fast path: one of glassgrad's primitives (arrays in and out), no hooks,
-                # nothing to capture or skip
+                # nothing to capture or skip. Saved inputs and outputs must be as they were
+                # (``_check_saved_versions``, inline); after backward they are dropped
+                # (``_drop_saved``, inline), unless the graph is retained.
+                checks = node._saved_checks
+                if checks:
+                    for _, counter, version, source in checks:
+                        if counter[0] != version:
+                            node._check_version(counter, version,
+                                                None if source is _OUTPUT else source)
                 grad_inputs = type(node).backward(node, grads[0])
                 if type(grad_inputs) is not tuple:
                     grad_inputs = (grad_inputs,)
+                if not retain_graph:
+                    if checks is not None:
+                        node._saved_checks = None
+                        node._freed = True
+                        del node.saved_tensors
+                    if node._holds_arrays:
+                        node._release()
             else:
                 if node._hooked:
                     grads = _before_backward(node, grads, create_graph)
@@ -233,12 +250,19 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                 elif only is not None:
                     _accumulate_chosen(node, grads, only, create_graph)
                 if needed is not None and not _has_needed_child(node, needed):
+                    node = None
                     continue
                 if node._freed:
                     node._raise_freed()
                 grad_inputs = _call_backward(node, grads, create_graph)
-            if not retain_graph and (node._saved is not None or node._holds_arrays):
-                node._release()
+                if not retain_graph:
+                    node._release()
+            # Each child that receives its first gradient becomes pending. The first of them
+            # may skip the heap: if no other node is pending, it is the only node left to run
+            # before the leaves, so nothing else can still add to its gradient (every node yet
+            # to run is reached through a pending one), and it runs next (a chain of
+            # operations never touches the heap).
+            follow = None
             for (child, nr), g in zip(node.next_functions, grad_inputs):
                 if g is None or child is None or (needed is not None and child not in needed):
                     continue
@@ -248,11 +272,20 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                     buf[nr] = g
                     if type(child) is AccumulateGrad:
                         leaves.append(child)
+                    elif follow is None and not heap:
+                        follow = child
                     else:
                         heappush(heap, (-child._seq, child))  # numbers are unique: no tie
                 else:
                     current = buf[nr]
                     buf[nr] = g if current is None else current + g
+            node = None
+            if follow is not None:
+                if heap:  # other nodes are pending too: the heap orders them all
+                    heappush(heap, (-follow._seq, follow))
+                else:
+                    node = follow
+                    grads = buffers.pop(node)
         # the walk's last gradients, dropped so that a leaf's own is referenced only by its buffer
         grads = grad_inputs = g = buf = current = None
         for node in leaves:
@@ -403,16 +436,26 @@ def _call_backward(node, grads, create_graph):
     if node._num_outputs > 1:
         grads = _materialize(node, grads, create_graph)
     if node._tensor_io:
-        node._graph_mode = True
         result = type(node).backward(node, *[_wrap(g) for g in grads])
         if not isinstance(result, tuple):
             result = (result,)
         result = _user_gradients(node, result, create_graph)
     else:
-        node._graph_mode = create_graph
         if create_graph:
             node._fast = False  # its backward has seen Tensors: leave it to this path
-        result = type(node).backward(node, *grads)
+        if node._saved_checks is None:  # nothing saved, or released (backward then raises)
+            result = type(node).backward(node, *grads)
+        elif create_graph:
+            # the backward formula runs on Tensors: its saved values too, for this call
+            arrays = node.saved_tensors
+            node.saved_tensors = node._saved_for_graph()
+            try:
+                result = type(node).backward(node, *grads)
+            finally:
+                node.saved_tensors = arrays
+        else:
+            node._check_saved_versions()
+            result = type(node).backward(node, *grads)
         if not isinstance(result, tuple):
             result = (result,)
     if node._post_hooks:

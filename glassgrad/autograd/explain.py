@@ -48,7 +48,7 @@ from .grad_mode import no_grad
 __all__ = ["explain", "Explanation", "Step", "StepInput"]
 
 SMALL = 16  # the local Jacobian is formed when output and input have at most this many elements
-_FLAGS = ("_fast", "_hooked", "_post_hooks", "_retained", "_graph_mode")
+_FLAGS = ("_fast", "_hooked", "_post_hooks", "_retained")
 _MISSING = object()
 
 
@@ -218,7 +218,7 @@ def _known_tensors(nodes, leaves, names, output, root):
     for node in nodes:
         for item in node._saved_sources():
             if item is _OUTPUT:
-                values.setdefault((node, 0), node._out_data)
+                values.setdefault((node, 0), node._output_array())
             elif isinstance(item, Tensor) and item.requires_grad:
                 values.setdefault((item._grad_node(), item._output_nr), item._data)
     for name, t in names.items():

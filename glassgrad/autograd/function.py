@@ -14,8 +14,10 @@ Tensors also understand (``__array_ufunc__``), so higher-order gradients need no
 User-defined Functions (``glassgrad.autograd.Function``) get Tensors in both methods, as in PyTorch.
 
 Saved values: ``ctx.save_for_backward(*values)`` may name inputs, the output (the value ``forward``
-returns) or other arrays. Inputs and the output are checked against their version counter when
-unpacked, so an in-place change between forward and backward raises PyTorch's error.
+returns) or other arrays. Inputs and the output are checked against their version counter before
+backward runs, so an in-place change between forward and backward raises PyTorch's error. A
+primitive's saved arrays are a plain attribute of its node (``ctx.saved_tensors``, read at the
+cost of an attribute); a user Function's are Tensors, made when ``ctx.saved_tensors`` is read.
 """
 
 import re
@@ -42,8 +44,22 @@ def _tensor_class():
     return Tensor
 
 
+class _SavedTensors:
+    """``ctx.saved_tensors`` where the node has no plain attribute of that name: a user
+    Function's saved Tensors (made on reading), or the error of a node whose saved values were
+    released. A non-data descriptor (only ``__get__``), so a primitive's own attribute, set when
+    its operation is recorded, is found first and costs a dictionary lookup."""
+
+    def __get__(self, ctx, owner=None):
+        if ctx is None:
+            return self
+        return ctx._unpack_saved()
+
+
 class FunctionCtx:
     """The part of a node that ``forward`` and ``backward`` use as ``ctx``."""
+
+    saved_tensors = _SavedTensors()
 
     def save_for_backward(self, *values):
         """Keep values (inputs, the output, or other arrays/Tensors) for ``backward``."""
@@ -58,27 +74,18 @@ class FunctionCtx:
     def set_materialize_grads(self, value):
         self._materialize_grads = bool(value)
 
-    @property
-    def saved_tensors(self):
-        """The values given to ``save_for_backward``: arrays in a plain backward pass, Tensors in a
-        differentiable one (``create_graph=True``) and always Tensors for user Functions.
-
-        Each saved input or output was recorded with its version (``_saved_checks``); a value
-        changed in place since then raises PyTorch's error instead of giving a wrong gradient."""
+    def _unpack_saved(self):
+        """The values given to ``save_for_backward`` of a user Function, as Tensors (the output
+        made anew, with this node as its grad_fn); () if nothing was saved. Each saved input
+        or output was recorded with its version (``_saved_checks``); a value changed in place
+        since then raises PyTorch's error instead of giving a wrong gradient."""
+        if self._freed:
+            self._raise_freed()
         saved = self._saved
         if saved is None:
-            if self._freed:
-                self._raise_freed()
             return ()
-        checks = self._saved_checks
-        if not (self._tensor_io or self._graph_mode):
-            # the fast path (a plain backward pass of a primitive): the arrays as saved
-            for _, counter, version, source in checks:
-                if counter[0] != version:
-                    self._check_version(counter, version, None if source is _OUTPUT else source)
-            return saved
-        values = [Tensor._make(v) if type(v) is np.ndarray else v for v in saved]
-        for index, counter, version, source in checks:
+        values = list(saved)
+        for index, counter, version, source in self._saved_checks:
             if source is _OUTPUT:
                 self._check_version(counter, version)
                 values[index] = self._output_tensor()
@@ -87,17 +94,48 @@ class FunctionCtx:
                 values[index] = source
         return tuple(values)
 
+    def _check_saved_versions(self):
+        """Raise PyTorch's error if a saved input or output changed in place since forward."""
+        for _, counter, version, source in self._saved_checks:
+            if counter[0] != version:
+                self._check_version(counter, version, None if source is _OUTPUT else source)
+
+    def _saved_for_graph(self):
+        """A primitive's saved values as Tensors, for a differentiable backward pass: the inputs
+        themselves, the output made anew with this node as grad_fn, constants wrapped."""
+        self._check_saved_versions()
+        values = [Tensor._make(v) if type(v) is np.ndarray else v
+                  for v in self.__dict__["saved_tensors"]]
+        for index, _, _, source in self._saved_checks:
+            values[index] = self._output_tensor() if source is _OUTPUT else source
+        return tuple(values)
+
     def _saved_sources(self):
         """The Tensors this node saved (inputs or others), and ``_OUTPUT`` for its own output:
         for pictures and explanations of the graph."""
-        if self._saved is None:
+        if self._saved_checks is None:
             return []
         return [source for _, _, _, source in self._saved_checks]
 
+    def _output_array(self):
+        """The forward's result, if this node saved it (else None)."""
+        if self._tensor_io:
+            return self._out_data
+        for index, _, _, source in self._saved_checks or ():
+            if source is _OUTPUT:
+                return self.__dict__["saved_tensors"][index]
+        return None
+
+    def _output_version(self):
+        for _, counter, _, source in self._saved_checks:
+            if source is _OUTPUT:
+                return counter
+        raise LookupError("the node did not save its output")
+
     def _output_tensor(self):
         """The forward's result as a Tensor carrying this node as grad_fn (no reference cycle)."""
-        out = Tensor._make(self._out_data, requires_grad=True, grad_fn=self)
-        out._version_counter = self._out_version
+        out = Tensor._make(self._output_array(), requires_grad=True, grad_fn=self)
+        out._version_counter = self._output_version()
         return out
 
     def _check_version(self, counter, expected, tensor=None):
@@ -108,7 +146,7 @@ class FunctionCtx:
         from ..tensor import _SCALAR_TYPE_NAMES
 
         if tensor is None:  # the output: produced by this very node
-            data, producer, output_nr = self._out_data, self, 0
+            data, producer, output_nr = self._output_array(), self, 0
         else:  # an input: named after the node that last wrote it (none for a leaf)
             data, producer, output_nr = tensor._data, tensor.grad_fn, tensor._output_nr
         kind = _SCALAR_TYPE_NAMES.get(data.dtype.name, data.dtype.name) + "Tensor"
@@ -136,9 +174,12 @@ class Node(FunctionCtx):
     _seq = 0                    # the sequence number: when the node was recorded (see engine)
     needs_input_grad = ()
     to_save = None              # what forward passed to save_for_backward, until resolved
-    _saved = None               # resolved saved values (see _resolve_saved)
-    _freed = False
-    _graph_mode = False         # True while a differentiable backward pass runs
+    _saved = None               # a user Function's saved values (see _resolve_saved); a
+                                # primitive's are its attribute ``saved_tensors``
+    _saved_checks = None        # (position, version counter, version, Tensor or _OUTPUT) of
+                                # each saved input and output; None if nothing was saved
+    _out_data = None            # a user Function's output array, if it saved its output
+    _freed = False              # True once saved values were released (a second pass raises)
     _pre_hooks = None
     _post_hooks = None
     _tensor_hooks = None        # {output_nr: {id: hook}} from Tensor.register_hook
@@ -185,7 +226,10 @@ class Node(FunctionCtx):
     def _release(self):
         """Drop saved values after a backward pass without ``retain_graph``: what
         ``save_for_backward`` kept and any array a primitive stored on ``ctx`` (masks, indices).
-        A node that held any of them refuses a second backward pass, as in PyTorch."""
+        A node that held any of them refuses a second backward pass, as in PyTorch. (The
+        engine's direct path does the first part inline: ``_drop_saved``.)"""
+        if self._saved_checks is not None:
+            _drop_saved(self)
         if self._holds_arrays and not self._freed:
             attributes = self.__dict__
             held = [name for name, value in attributes.items() if _holds_array(value)]
@@ -194,12 +238,6 @@ class Node(FunctionCtx):
             if held:
                 self._freed = True
                 self._fast = False
-        if self._saved is not None:
-            self._saved = None
-            self._saved_checks = ()
-            self._out_data = None
-            self._freed = True
-            self._fast = False
 
     def _raise_freed(self):
         raise RuntimeError(
@@ -208,6 +246,17 @@ class Node(FunctionCtx):
             "graph are freed when you call .backward() or autograd.grad(). Specify "
             "retain_graph=True if you need to backward through the graph a second time or "
             "if you need to access saved tensors after calling backward.")
+
+
+def _drop_saved(node):
+    """Release what ``save_for_backward`` kept (the engine inlines these three lines)."""
+    node._saved_checks = None
+    node._freed = True
+    if node._tensor_io:
+        node._saved = None
+        node._out_data = None
+    else:
+        del node.saved_tensors
 
 
 def _holds_array(value):
@@ -360,10 +409,8 @@ class Primitive(Function):
         to_save = node.to_save
         if to_save is not None:
             if len(to_save) == 1 and to_save[0] is out:  # the output alone (tanh, exp, ...)
-                node._out_version = counter = result._version_counter
-                node._out_data = out
-                node._saved = to_save
-                node._saved_checks = ((0, counter, 0, _OUTPUT),)
+                node.saved_tensors = to_save
+                node._saved_checks = ((0, result._version_counter, 0, _OUTPUT),)
                 node.to_save = None
             else:
                 _resolve_saved(node, to_save, args,
@@ -384,12 +431,12 @@ def _untracked(cls, arrays, kwargs, first):
 
 
 def _resolve_saved(node, values, args, arrays, out, result):
-    """Record what ``save_for_backward`` named, as ``_saved`` (the values themselves, arrays for a
-    primitive) and ``_saved_checks``: for each value that is an input (found by identity) or the
-    output, its position, its version counter and current version, and the Tensor (or
-    ``_OUTPUT``), so that backward can detect an in-place change and a differentiable backward
-    can use the Tensors themselves. The output is never held as a Tensor (that would be a
-    reference cycle through its ``grad_fn``)."""
+    """Record what ``save_for_backward`` named: the values themselves (a primitive's attribute
+    ``saved_tensors``, arrays; a user Function's ``_saved``, Tensors) and ``_saved_checks``: for
+    each value that is an input (found by identity) or the output, its position, its version
+    counter and current version, and the Tensor (or ``_OUTPUT``), so that backward can detect
+    an in-place change and a differentiable backward can use the Tensors themselves. The output
+    is never held as a Tensor (that would be a reference cycle through its ``grad_fn``)."""
     checks = []
     index = -1
     for v in values:
@@ -397,9 +444,10 @@ def _resolve_saved(node, values, args, arrays, out, result):
         if v is None:
             continue
         if v is out or v is result:
-            counter = node._out_version = result._version_counter
-            node._out_data = result._data
+            counter = result._version_counter
             checks.append((index, counter, counter[0], _OUTPUT))
+            if node._tensor_io:
+                node._out_data = result._data
             continue
         if isinstance(v, Tensor):
             match = v
@@ -414,8 +462,9 @@ def _resolve_saved(node, values, args, arrays, out, result):
         counter = match._version_counter
         checks.append((index, counter, counter[0], match))
     if node._tensor_io:  # user Functions save Tensors: the output must not be held
-        values = tuple(_OUTPUT if v is result else v for v in values)
-    node._saved = values
+        node._saved = tuple(_OUTPUT if v is result else v for v in values)
+    else:
+        node.saved_tensors = values
     node._saved_checks = checks
     node.to_save = None
 

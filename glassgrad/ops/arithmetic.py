@@ -103,11 +103,12 @@ class _WithScalar(Primitive):
     """Base of ``tensor (op) number``: PyTorch's ``add.Scalar``-style overloads, which the
     operators ``x + 1.0``, ``x * 0.5``, ``x - 1``, ``x / 2`` take. The number (a 0-d array of
     the tensor's dtype) is a constant of the node: no shapes to sum back over (a number never
-    broadcasts the tensor), no tensor to save and check, so recording and backward cost the
-    least an operation can. The node carries the name of the tensor-tensor operation, as in
-    PyTorch (``MulBackward0``)."""
+    broadcasts the tensor), no tensor to check for in-place changes, so recording and backward
+    cost the least an operation can. The node carries the name of the tensor-tensor operation,
+    as in PyTorch (``MulBackward0``)."""
 
     _name = ""
+    _keeps_number = False  # True if backward needs the number (then saved, and released)
 
     def name(self):
         return self._name
@@ -123,6 +124,9 @@ class _WithScalar(Primitive):
         node.needs_input_grad = _NEEDS_FIRST
         result = Tensor._make(cls.forward(node, a._data, c), True, node)
         node.next_functions = ((a.grad_fn or a._grad_node(), a._output_nr), _NO_EDGE)
+        if cls._keeps_number:
+            node.saved_tensors = (c,)
+            node._saved_checks = ()  # a constant: nothing to check
         return result
 
 
@@ -134,13 +138,7 @@ class _SavesScalar(_WithScalar):
     like any saved value it is dropped after a backward pass without ``retain_graph``, and a
     second pass through the node raises."""
 
-    _holds_arrays = True
-
-    def _release(self):
-        if not self._freed:
-            del self.c
-            self._freed = True
-            self._fast = False
+    _keeps_number = True
 
 
 class _ShiftsByScalar(_WithScalar):
@@ -179,12 +177,12 @@ class MulScalar(_SavesScalar):
 
     @staticmethod
     def forward(ctx, a, c):
-        ctx.c = c
         return a * c
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.c, None
+        (c,) = ctx.saved_tensors
+        return g * c, None
 
 
 class DivScalar(_SavesScalar):
@@ -194,12 +192,12 @@ class DivScalar(_SavesScalar):
 
     @staticmethod
     def forward(ctx, a, c):
-        ctx.c = c
         return a / c
 
     @staticmethod
     def backward(ctx, g):
-        return g / ctx.c, None
+        (c,) = ctx.saved_tensors
+        return g / c, None
 
 
 class RoundedDiv(Primitive):

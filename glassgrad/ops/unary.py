@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._util import float_operand, write_out
+from ._util import ONE, float_operand, write_out
 
 __all__ = [
     "neg", "negative", "abs", "absolute", "exp", "log", "log1p", "log2", "log10", "expm1", "sqrt",
@@ -236,7 +236,7 @@ class Tanh(Primitive):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return g * (ONE.get(out.dtype, 1) - out * out)
 
 
 class Sigmoid(Primitive):
@@ -256,7 +256,7 @@ class Sigmoid(Primitive):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out * (1 - out)
+        return g * out * (ONE.get(out.dtype, 1) - out)
 
 
 class ToCopy(Primitive):

@@ -149,8 +149,9 @@ def _shapes(output, order, names):
             shapes[(t.grad_fn, t._output_nr)] = tuple(t.shape)
     ops = [n for n in order if type(n).__name__ != "AccumulateGrad"]
     for node in ops:
-        if getattr(node, "_out_data", None) is not None:
-            shapes.setdefault((node, 0), node._out_data.shape)
+        out = node._output_array()
+        if out is not None:
+            shapes.setdefault((node, 0), out.shape)
         for nr, meta in enumerate(getattr(node, "_output_meta", None) or ()):
             if meta is not None:
                 shapes.setdefault((node, nr), tuple(meta[0]))

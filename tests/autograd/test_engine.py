@@ -468,10 +468,10 @@ def test_saved_values_are_released_after_backward():
             node._saved_result if L is torch else node.saved_tensors
     x = leaf(gg)
     node = (x * x).grad_fn
-    assert node._saved is not None
+    assert node._saved_checks is not None and len(node.saved_tensors) == 2
     (node_output := x * x).sum().backward()
     node = node_output.grad_fn
-    assert node._saved is None and node._freed
+    assert node._saved_checks is None and node._freed
 
 
 def test_saved_tensors_of_a_user_function_after_backward():
