@@ -194,6 +194,9 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
     dependencies first. Leaves (``AccumulateGrad``) have nothing below them; their gradients are
     complete once the heap is empty, and they are accumulated then.
 
+    A pending node's gradient waits in ``buffers``: the gradient itself for a node with one
+    output (every primitive), a list of them (one per output) for a user Function with more.
+
     capture: (dict (node, output_nr) -> [input positions], results list) for ``autograd.grad``.
     only: for ``backward(inputs=...)``: accumulate into these tensors' ``.grad`` only.
     """
@@ -222,17 +225,17 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                 node = heappop(heap)[1]
                 grads = buffers.pop(node)
             if fast_walk and node._fast:
-                # the fast path: one of glassgrad's primitives (arrays in and out), no hooks,
-                # nothing to capture or skip. Saved inputs and outputs must be as they were
-                # (``_check_saved_versions``, inline); after backward they are dropped
-                # (``_drop_saved``, inline), unless the graph is retained.
+                # the fast path: one of glassgrad's primitives (one output, arrays in and out),
+                # no hooks, nothing to capture or skip. Saved inputs and outputs must be as
+                # they were (``_check_saved_versions``, inline); after backward they are
+                # dropped (``_drop_saved``, inline), unless the graph is retained.
                 checks = node._saved_checks
                 if checks:
                     for _, counter, version, source in checks:
                         if counter[0] != version:
                             node._check_version(counter, version,
                                                 None if source is _OUTPUT else source)
-                grad_inputs = type(node).backward(node, grads[0])
+                grad_inputs = type(node).backward(node, grads)
                 if type(grad_inputs) is not tuple:
                     grad_inputs = (grad_inputs,)
                 if not retain_graph:
@@ -243,6 +246,8 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                     if node._holds_arrays:
                         node._release()
             else:
+                if node._num_outputs == 1:
+                    grads = [grads]
                 if node._hooked:
                     grads = _before_backward(node, grads, create_graph)
                 if capture is not None:
@@ -258,38 +263,53 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                 if not retain_graph:
                     node._release()
             # Each child that receives its first gradient becomes pending. The first of them
-            # may skip the heap: if no other node is pending, it is the only node left to run
-            # before the leaves, so nothing else can still add to its gradient (every node yet
-            # to run is reached through a pending one), and it runs next (a chain of
-            # operations never touches the heap).
-            follow = None
+            # may skip the heap (``follow``): if no other node is pending, it is the only node
+            # left to run before the leaves, so nothing else can still add to its gradient
+            # (every node yet to run is reached through a pending one), and it runs next. A
+            # chain of operations never touches the heap or the buffers.
+            follow = follow_grads = None
             for (child, nr), g in zip(node.next_functions, grad_inputs):
                 if g is None or child is None or (needed is not None and child not in needed):
                     continue
+                if child is follow:  # a second edge to the same child (x * x)
+                    if type(follow_grads) is list:
+                        current = follow_grads[nr]
+                        follow_grads[nr] = g if current is None else current + g
+                    else:
+                        follow_grads = follow_grads + g
+                    continue
                 buf = buffers.get(child)
                 if buf is None:  # the child's first gradient: it joins the walk
-                    buf = buffers[child] = [None] * child._num_outputs
-                    buf[nr] = g
+                    if child._num_outputs != 1:
+                        buf = [None] * child._num_outputs
+                        buf[nr] = g
+                        g = buf
                     if type(child) is AccumulateGrad:
+                        buffers[child] = g
                         leaves.append(child)
                     elif follow is None and not heap:
                         follow = child
+                        follow_grads = g
                     else:
+                        buffers[child] = g
                         heappush(heap, (-child._seq, child))  # numbers are unique: no tie
-                else:
+                elif type(buf) is list:
                     current = buf[nr]
                     buf[nr] = g if current is None else current + g
+                else:
+                    buffers[child] = buf + g
             node = None
             if follow is not None:
                 if heap:  # other nodes are pending too: the heap orders them all
+                    buffers[follow] = follow_grads
                     heappush(heap, (-follow._seq, follow))
                 else:
                     node = follow
-                    grads = buffers.pop(node)
+                    grads = follow_grads
         # the walk's last gradients, dropped so that a leaf's own is referenced only by its buffer
-        grads = grad_inputs = g = buf = current = None
+        grads = grad_inputs = g = buf = current = follow_grads = None
         for node in leaves:
-            grads = _before_backward(node, buffers.pop(node), create_graph)
+            grads = _before_backward(node, [buffers.pop(node)], create_graph)
             if capture is not None:
                 _capture(node, grads, capture)
             elif only is None or (node, 0) in only:
@@ -305,12 +325,13 @@ def _has_needed_child(node, needed):
 
 def _add_to_buffer(buffers, node, nr, g):
     """Sum the gradients arriving at output ``nr`` of ``node`` (out of place: never aliases)."""
-    buf = buffers.get(node)
-    if buf is None:
-        buf = [None] * node._num_outputs
-        buffers[node] = buf
-    current = buf[nr]
-    buf[nr] = g if current is None else current + g
+    current = buffers.get(node)
+    if node._num_outputs == 1:
+        buffers[node] = g if current is None else current + g
+        return
+    if current is None:
+        current = buffers[node] = [None] * node._num_outputs
+    current[nr] = g if current[nr] is None else current[nr] + g
 
 
 def _wrap(g):

@@ -353,7 +353,9 @@ class Primitive(Function):
                 node = cls()
                 node._seq = _next_sequence_nr()
                 node.needs_input_grad = _NEEDS_ONE
-                out = cls.forward(node, a._data, **kwargs)
+                # (a call with **{} costs more than one without: most operations have none)
+                out = (cls.forward(node, a._data, **kwargs) if kwargs
+                       else cls.forward(node, a._data))
                 edges = ((a.grad_fn or a._grad_node(), a._output_nr),)
                 arrays = None
             else:
@@ -371,7 +373,7 @@ class Primitive(Function):
             node = cls()
             node._seq = _next_sequence_nr()
             node.needs_input_grad = (need_a, need_b)
-            out = cls.forward(node, x, y, **kwargs)
+            out = cls.forward(node, x, y, **kwargs) if kwargs else cls.forward(node, x, y)
             edges = ((a.grad_fn or a._grad_node(), a._output_nr) if need_a else _NO_EDGE,
                      (b.grad_fn or b._grad_node(), b._output_nr) if need_b else _NO_EDGE)
             arrays = (x, y)
@@ -424,7 +426,8 @@ _NEEDS_ONE = (True,)
 def _untracked(cls, arrays, kwargs, first):
     """An operation that records nothing: forward on the arrays, the result wrapped (a view
     shares its input's version counter, so in-place changes through either are seen)."""
-    result = Tensor._make(cls.forward(_NO_CTX, *arrays, **kwargs))
+    out = cls.forward(_NO_CTX, *arrays, **kwargs) if kwargs else cls.forward(_NO_CTX, *arrays)
+    result = Tensor._make(out)
     if cls._view:
         result._version_counter = first._version_counter
     return result

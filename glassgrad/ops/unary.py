@@ -292,7 +292,8 @@ _NO_BOOL_KERNEL = {"Abs": "abs_cpu", "Floor": "floor_vml_cpu", "Ceil": "ceil_vml
 
 def _unary(op, input, out=None, floating=True, **kwargs):
     if out is None and type(input) is Tensor and input._data.dtype.kind == "f":
-        return op.apply(input, **kwargs)  # the common case: nothing to check or cast
+        # the common case: nothing to check or cast (and a call without **{} costs less)
+        return op.apply(input, **kwargs) if kwargs else op.apply(input)
     if not isinstance(input, Tensor):
         raise TypeError(f"{op.__name__.lower()}(): argument 'input' (position 1) must be Tensor, "
                         f"not {type(input).__name__}")
