@@ -30,6 +30,8 @@ from .grad_mode import GradMode
 
 __all__ = ["Function", "FunctionCtx", "Primitive", "AccumulateGrad", "once_differentiable"]
 
+_new = object.__new__
+_ndarray = np.ndarray
 _OUTPUT = object()  # marks "the forward's own result" in a node's saved values
 
 # Every recorded node takes the next number: a node's consumers are recorded after it, so they
@@ -401,9 +403,17 @@ class Primitive(Function):
             node._seq = _next_sequence_nr()
             node.needs_input_grad = needs
             out = cls.forward(node, *arrays, **kwargs)
-        if out.dtype.kind != "f":  # integer and bool results never require grad
-            return Tensor._make(out)
-        result = Tensor._make(out, True, node)
+        # NumPy gives scalars for 0-d results (``out`` stays as forward made it: what it
+        # saved is recognised by identity)
+        data = out if type(out) is _ndarray else np.asarray(out)
+        if data.dtype.kind != "f":  # integer and bool results never require grad
+            return Tensor._make(data)
+        result = _new(Tensor)  # Tensor._make(data, True, node), written out: the hot path
+        result._data = data
+        result._requires_grad = True
+        result._grad = None
+        result.grad_fn = node
+        result._version_counter = [0]
         if cls._view:
             result._version_counter = args[0]._version_counter
             result._base = args[0]

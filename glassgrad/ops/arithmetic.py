@@ -20,6 +20,9 @@ from ..tensor import Tensor
 from ._util import binary_operands, check_broadcast, shape_of, unbroadcast, write_out
 from .unary import reciprocal
 
+_new = object.__new__
+_ndarray = np.ndarray
+
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow",
     "maximum", "minimum", "rsub", "floor_divide", "remainder", "fmod", "square",
@@ -122,8 +125,16 @@ class _WithScalar(Primitive):
         node = cls()
         node._seq = _next_sequence_nr()
         node.needs_input_grad = _NEEDS_FIRST
-        result = Tensor._make(cls.forward(node, a._data, c), True, node)
         node.next_functions = ((a.grad_fn or a._grad_node(), a._output_nr), _NO_EDGE)
+        out = cls.forward(node, a._data, c)
+        if type(out) is not _ndarray:  # NumPy gives scalars for 0-d results
+            out = np.asarray(out)
+        result = _new(Tensor)  # Tensor._make(out, True, node), written out: the hot path
+        result._data = out
+        result._requires_grad = True
+        result._grad = None
+        result.grad_fn = node
+        result._version_counter = [0]
         if cls._keeps_number:
             node.saved_tensors = (c,)
             node._saved_checks = ()  # a constant: nothing to check

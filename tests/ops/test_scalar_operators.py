@@ -109,3 +109,38 @@ def test_a_number_too_big_for_the_dtype_is_refused_like_torch():
         fn(torch)
     with pytest.raises(OverflowError):
         fn(gg)
+
+
+# ----------------------------------------------------------------------------- kept numbers
+
+
+def test_signed_zeros_infinities_and_nan_match_torch_every_time():
+    x = np.array([1.0, -2.0, 0.0], np.float32)
+    for c in (-0.0, 0.0, -0.0, float("inf"), float("-inf"), float("nan"), 0, 3, 3.0):
+        for op in ("x * c", "c * x", "x + c", "x - c", "x / c"):
+            check_parity(lambda t, op=op, c=c: OPERATORS[op](t, c), [x], grad=False)
+    signs = np.signbit((gg.tensor([1.0, 2.0]) * -0.0).numpy())
+    assert signs.all()                              # -0.0 is not confused with a kept 0.0
+
+
+def test_kept_numbers_are_read_only_and_of_each_dtype():
+    from glassgrad._tensor_methods import _SCALARS
+
+    x32 = gg.tensor([1.0, 2.0], requires_grad=True)
+    x64 = gg.tensor([1.0, 2.0], dtype=gg.float64, requires_grad=True)
+    (x32 * 0.1).sum().backward()
+    (x64 * 0.1).sum().backward()
+    assert x32.grad.dtype == gg.float32 and x64.grad.dtype == gg.float64
+    np.testing.assert_array_equal(x64.grad.numpy(), [0.1, 0.1])   # 0.1 in float64, not float32
+    kept = [c for (number, dtype), c in _SCALARS.items() if number == 0.1]
+    assert {c.dtype for c in kept} >= {np.dtype(np.float32), np.dtype(np.float64)}
+    assert not any(c.flags.writeable for c in kept)
+
+
+def test_the_kept_numbers_are_bounded():
+    from glassgrad._tensor_methods import _SCALARS, _SCALARS_KEPT
+
+    x = gg.tensor([1.0])
+    for i in range(_SCALARS_KEPT + 50):
+        assert (x * (i + 0.5)).item() == i + 0.5
+    assert len(_SCALARS) <= _SCALARS_KEPT
