@@ -335,49 +335,59 @@ def _fast_operator(op, slow, reflected=False, with_number=None):
     made a 0-d array of that dtype and given to ``with_number``, the primitive of ``tensor (op)
     number`` (``MulScalar``...): the result is the same as NumPy's own conversion of the number,
     and NumPy's ufuncs take an array operand several times faster than a Python scalar, whose
-    type they must resolve on every call (NEP 50). The arrays are kept (``_SCALARS``), since a
-    program uses the same few constants again and again.
+    type they must resolve on every call (NEP 50). The arrays of float32 and float64 numbers
+    are kept (``_kept_number``), since a program uses the same few constants again and again.
     """
     def operator(self, other):
-        data = self._data
-        dtype = data.dtype
-        if dtype.kind == "f":
-            other_type = type(other)
-            if with_number is not None and (other_type is float or other_type is int):
-                c = _SCALARS.get((other, dtype))
+        dtype = self._data.dtype
+        other_type = type(other)
+        if other_type is float or other_type is int:
+            if with_number is not None:
+                # dtypes compared by identity: hashing a dtype costs more than the lookup
+                if dtype is _FLOAT32:
+                    c = _KEPT_FLOAT32.get(other)
+                elif dtype is _FLOAT64:
+                    c = _KEPT_FLOAT64.get(other)
+                elif dtype.kind == "f":
+                    c = None
+                else:
+                    return slow(other, self) if reflected else slow(self, other)
                 if c is None:
                     try:
-                        c = _scalar_array(other, dtype)
+                        c = _kept_number(other, dtype)
                     except OverflowError:
                         return slow(other, self) if reflected else slow(self, other)
                 return with_number.apply(self, c)
-            elif other_type is Tensor and other._data.dtype is dtype:
-                try:
-                    return op.apply(other, self) if reflected else op.apply(self, other)
-                except ValueError:
-                    pass
+        elif other_type is Tensor and other._data.dtype is dtype and dtype.kind == "f":
+            try:
+                return op.apply(other, self) if reflected else op.apply(self, other)
+            except ValueError:
+                pass
         return slow(other, self) if reflected else slow(self, other)
 
     return operator
 
 
-_SCALARS = {}  # (number, dtype) -> the number as a read-only 0-d array of that dtype
-_SCALARS_KEPT = 1024
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+_KEPT_FLOAT32 = {}  # number -> the number as a read-only 0-d float32 array
+_KEPT_FLOAT64 = {}
+_KEPT_AT_MOST = 1024  # numbers kept per dtype
 
 
-def _scalar_array(number, dtype):
+def _kept_number(number, dtype):
     """A Python number as a 0-d array of a float tensor's dtype: exactly NumPy's own conversion
     of the number inside a ufunc (a value beyond the dtype's range becomes inf, with the same
     overflow warning, or raises OverflowError for an int beyond any float).
 
-    Finite non-zero values are kept in ``_SCALARS`` (up to ``_SCALARS_KEPT`` of them), read-only
-    so that no operation can change a shared constant. Zero is not kept: 0.0 and -0.0 are equal
-    keys, and their signs matter (``x * -0.0``); neither are infinities and NaN, so that their
-    conversion warns every time, as NumPy's does."""
+    Finite non-zero float32 and float64 values are kept (up to ``_KEPT_AT_MOST`` of each),
+    read-only so that no operation can change a shared constant. Zero is not kept: 0.0 and
+    -0.0 are equal keys, and their signs matter (``x * -0.0``); neither are infinities and
+    NaN, so that their conversion warns every time, as NumPy's does."""
     c = np.array(number, dtype)
-    if number and np.isfinite(c) and len(_SCALARS) < _SCALARS_KEPT:
+    kept = _KEPT_FLOAT32 if dtype is _FLOAT32 else _KEPT_FLOAT64 if dtype is _FLOAT64 else None
+    if kept is not None and number and np.isfinite(c) and len(kept) < _KEPT_AT_MOST:
         c.flags.writeable = False
-        _SCALARS[(number, dtype)] = c
+        kept[number] = c
     return c
 
 

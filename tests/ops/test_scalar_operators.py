@@ -124,7 +124,7 @@ def test_signed_zeros_infinities_and_nan_match_torch_every_time():
 
 
 def test_kept_numbers_are_read_only_and_of_each_dtype():
-    from glassgrad._tensor_methods import _SCALARS
+    from glassgrad._tensor_methods import _KEPT_FLOAT32, _KEPT_FLOAT64
 
     x32 = gg.tensor([1.0, 2.0], requires_grad=True)
     x64 = gg.tensor([1.0, 2.0], dtype=gg.float64, requires_grad=True)
@@ -132,15 +132,16 @@ def test_kept_numbers_are_read_only_and_of_each_dtype():
     (x64 * 0.1).sum().backward()
     assert x32.grad.dtype == gg.float32 and x64.grad.dtype == gg.float64
     np.testing.assert_array_equal(x64.grad.numpy(), [0.1, 0.1])   # 0.1 in float64, not float32
-    kept = [c for (number, dtype), c in _SCALARS.items() if number == 0.1]
-    assert {c.dtype for c in kept} >= {np.dtype(np.float32), np.dtype(np.float64)}
-    assert not any(c.flags.writeable for c in kept)
+    assert _KEPT_FLOAT32[0.1].dtype == np.float32 and _KEPT_FLOAT64[0.1].dtype == np.float64
+    assert not _KEPT_FLOAT32[0.1].flags.writeable and not _KEPT_FLOAT64[0.1].flags.writeable
+    x16 = gg.tensor([1.0, 2.0], dtype=gg.float16)     # other float dtypes: converted each time
+    assert (x16 * 0.1).dtype == gg.float16
 
 
 def test_the_kept_numbers_are_bounded():
-    from glassgrad._tensor_methods import _SCALARS, _SCALARS_KEPT
+    from glassgrad._tensor_methods import _KEPT_AT_MOST, _KEPT_FLOAT32
 
     x = gg.tensor([1.0])
-    for i in range(_SCALARS_KEPT + 50):
+    for i in range(_KEPT_AT_MOST + 50):
         assert (x * (i + 0.5)).item() == i + 0.5
-    assert len(_SCALARS) <= _SCALARS_KEPT
+    assert len(_KEPT_FLOAT32) <= _KEPT_AT_MOST
