@@ -138,7 +138,7 @@ def ceil(input, *, out=None):
 
 def round(input, *, decimals=0, out=None):
     """Round half to even, as PyTorch and NumPy do (gradient 0)."""
-    return _unary(Round, input, out, floating=False, decimals=decimals)
+    return _unary(Round, input, out, floating=False, params={"decimals": decimals})
 
 
 def trunc(input, *, out=None):
@@ -178,7 +178,7 @@ def clamp(input, min=None, max=None, *, out=None):
         return write_out(result, out)
     if isinstance(min, float) or isinstance(max, float):
         input = float_operand(input)
-    return _unary(Clamp, input, out, floating=False, low=min, high=max)
+    return _unary(Clamp, input, out, floating=False, params={"low": min, "high": max})
 
 
 clip = clamp

@@ -290,10 +290,19 @@ _NO_BOOL_KERNEL = {"Abs": "abs_cpu", "Floor": "floor_vml_cpu", "Ceil": "ceil_vml
                    "Round": "round_vml_cpu", "Trunc": "trunc_vml_cpu"}
 
 
-def _unary(op, input, out=None, floating=True, **kwargs):
-    if out is None and type(input) is Tensor and input._data.dtype.kind == "f":
-        # the common case: nothing to check or cast (and a call without **{} costs less)
-        return op.apply(input, **kwargs) if kwargs else op.apply(input)
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _unary(op, input, out=None, floating=True, params=None):
+    """``op`` applied to one tensor (``params``: the operation's keyword parameters), with
+    PyTorch's argument checks, integer inputs made float where the operation needs it, and
+    ``out=``."""
+    if out is None and params is None and type(input) is Tensor:
+        # the common case, a float32 or float64 tensor (dtypes compared by identity, the
+        # cheapest test): nothing to check or cast
+        dtype = input._data.dtype
+        if dtype is _FLOAT32 or dtype is _FLOAT64:
+            return op.apply(input)
     if not isinstance(input, Tensor):
         raise TypeError(f"{op.__name__.lower()}(): argument 'input' (position 1) must be Tensor, "
                         f"not {type(input).__name__}")
@@ -302,7 +311,7 @@ def _unary(op, input, out=None, floating=True, **kwargs):
     elif input._data.dtype == np.bool_ and op.__name__ in _NO_BOOL_KERNEL:
         raise NotImplementedError(f'"{_NO_BOOL_KERNEL[op.__name__]}" not implemented for '
                                   "'Bool'")
-    result = op.apply(input, **kwargs)
+    result = op.apply(input, **(params or {}))
     return result if out is None else write_out(result, out)
 
 
