@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtype
 from .autograd import function as _function_module
+from .autograd.engine import run_backward
 from .autograd.function import AccumulateGrad
 from .device import check_device
 from .device import device as _device_class
@@ -272,8 +273,6 @@ class Tensor:
             create_graph (bool): record the backward pass itself, for higher-order gradients.
             inputs (sequence of Tensor): accumulate only into these tensors' ``.grad``.
         """
-        from .autograd.engine import run_backward
-
         run_backward([self], [gradient], retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
