@@ -480,6 +480,9 @@ def _call_backward(node, grads, create_graph):
             result = type(node).backward(node, *grads)
         if not isinstance(result, tuple):
             result = (result,)
+        missing = len(node.next_functions) - len(result)
+        if missing > 0:  # trailing None gradients a primitive may leave out (x * number)
+            result += (None,) * missing
     if node._post_hooks:
         for hook in list(node._post_hooks.values()):
             new = hook(tuple(_wrap(g) for g in result), tuple(_wrap(g) for g in grads))

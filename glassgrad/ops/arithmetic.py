@@ -108,7 +108,9 @@ class _WithScalar(Primitive):
     the tensor's dtype) is a constant of the node: no shapes to sum back over (a number never
     broadcasts the tensor), no tensor to check for in-place changes, so recording and backward
     cost the least an operation can. The node carries the name of the tensor-tensor operation,
-    as in PyTorch (``MulBackward0``)."""
+    as in PyTorch (``MulBackward0``), and its two edges (``next_functions``); its backward
+    returns the tensor's gradient alone, and the number's (None) is implied: the engine walks
+    the edges that have a gradient, and gives hooks one gradient per edge."""
 
     _name = ""
     _keeps_number = False  # True if backward needs the number (then saved, and released)
@@ -158,7 +160,7 @@ class _ShiftsByScalar(_WithScalar):
 
     @staticmethod
     def backward(ctx, g):
-        return g, None
+        return g  # (the number's gradient, None, is implied: see _WithScalar)
 
 
 class AddScalar(_ShiftsByScalar):
@@ -193,7 +195,7 @@ class MulScalar(_SavesScalar):
     @staticmethod
     def backward(ctx, g):
         (c,) = ctx.saved_tensors
-        return g * c, None
+        return g * c
 
 
 class DivScalar(_SavesScalar):
@@ -208,7 +210,7 @@ class DivScalar(_SavesScalar):
     @staticmethod
     def backward(ctx, g):
         (c,) = ctx.saved_tensors
-        return g / c, None
+        return g / c
 
 
 class RoundedDiv(Primitive):
