@@ -310,7 +310,9 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
         # the walk's last gradients, dropped so that a leaf's own is referenced only by its buffer
         grads = grad_inputs = g = buf = current = follow_grads = None
         for node in leaves:
-            grads = _before_backward(node, [buffers.pop(node)], create_graph)
+            grads = [buffers.pop(node)]
+            if node._hooked or node.variable._backward_hooks:
+                grads = _before_backward(node, grads, create_graph)
             if capture is not None:
                 _capture(node, grads, capture)
             elif only is None or (node, 0) in only:
@@ -408,15 +410,13 @@ def _accumulate(variable, g, create_graph, owned=False):
     ones here (``owned``: the caller handed it over). Otherwise it is copied, so that a later
     ``+=`` into ``.grad`` can never change an array someone else holds (two leaves given the
     same gradient array by one backward, a hook that kept it, a saved value)."""
-    Tensor = _tensor_class()
-    if isinstance(g, Tensor):
-        data = g._data
-    else:
-        data = g
-    if data.shape != variable._data.shape:
-        data = np.broadcast_to(data, variable._data.shape)
-    if data.dtype != variable._data.dtype:
-        data = data.astype(variable._data.dtype)
+    Tensor = _function_module.Tensor
+    data = g._data if isinstance(g, Tensor) else g
+    own = variable._data
+    if data.shape != own.shape:
+        data = np.broadcast_to(data, own.shape)
+    if data.dtype is not own.dtype and data.dtype != own.dtype:
+        data = data.astype(own.dtype)
         g = Tensor._make(data) if isinstance(g, Tensor) else data
     current = variable._grad  # shapes and dtypes match by construction: no setter checks
     if create_graph:

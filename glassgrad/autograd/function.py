@@ -32,6 +32,8 @@ __all__ = ["Function", "FunctionCtx", "Primitive", "AccumulateGrad", "once_diffe
 
 _new = object.__new__
 _ndarray = np.ndarray
+_FLOAT32 = np.dtype(np.float32)
+_FLOAT64 = np.dtype(np.float64)
 _OUTPUT = object()  # marks "the forward's own result" in a node's saved values
 
 # Every recorded node takes the next number: a node's consumers are recorded after it, so they
@@ -379,25 +381,46 @@ class Primitive(Function):
             edges = ((a.grad_fn or a._grad_node(), a._output_nr) if need_a else _NO_EDGE,
                      (b.grad_fn or b._grad_node(), b._output_nr) if need_b else _NO_EDGE)
             arrays = (x, y)
+        elif nargs == 3:  # linear (x, W, b), addmm, where, lerp, ...: as two, with a third
+            a, b, c = args
+            a_is_tensor = isinstance(a, Tensor)
+            b_is_tensor = isinstance(b, Tensor)
+            c_is_tensor = isinstance(c, Tensor)
+            need_a = a_is_tensor and a._requires_grad
+            need_b = b_is_tensor and b._requires_grad
+            need_c = c_is_tensor and c._requires_grad
+            arrays = (a._data if a_is_tensor else a, b._data if b_is_tensor else b,
+                      c._data if c_is_tensor else c)
+            if not ((need_a or need_b or need_c) and GradMode.enabled):
+                return _untracked(cls, arrays, kwargs, a)
+            node = cls()
+            node._seq = _next_sequence_nr()
+            node.needs_input_grad = (need_a, need_b, need_c)
+            out = cls.forward(node, *arrays, **kwargs) if kwargs else cls.forward(node, *arrays)
+            edges = ((a.grad_fn or a._grad_node(), a._output_nr) if need_a else _NO_EDGE,
+                     (b.grad_fn or b._grad_node(), b._output_nr) if need_b else _NO_EDGE,
+                     (c.grad_fn or c._grad_node(), c._output_nr) if need_c else _NO_EDGE)
         else:
-            track = False
-            if GradMode.enabled:
-                for a in args:
-                    if isinstance(a, Tensor) and a._requires_grad:
-                        track = True
-                        break
-            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-            if not track:
-                return _untracked(cls, arrays, kwargs, args[0] if args else None)
+            if not GradMode.enabled:
+                return _untracked(cls, tuple([a._data if isinstance(a, Tensor) else a
+                                              for a in args]), kwargs, args[0] if args else None)
+            arrays = []
             needs = []
             edges = []
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    needs.append(True)
-                    edges.append((a.grad_fn or a._grad_node(), a._output_nr))
+            for a in args:  # one pass: the arrays, and an edge for each input that needs grad
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    if a._requires_grad:
+                        needs.append(True)
+                        edges.append((a.grad_fn or a._grad_node(), a._output_nr))
+                        continue
                 else:
-                    needs.append(False)
-                    edges.append(_NO_EDGE)
+                    arrays.append(a)
+                needs.append(False)
+                edges.append(_NO_EDGE)
+            arrays = tuple(arrays)
+            if True not in needs:
+                return _untracked(cls, arrays, kwargs, args[0] if args else None)
             edges = tuple(edges)
             node = cls()
             node._seq = _next_sequence_nr()
@@ -406,7 +429,9 @@ class Primitive(Function):
         # NumPy gives scalars for 0-d results (``out`` stays as forward made it: what it
         # saved is recognised by identity)
         data = out if type(out) is _ndarray else np.asarray(out)
-        if data.dtype.kind != "f":  # integer and bool results never require grad
+        dtype = data.dtype  # (compared by identity first: ``dtype.kind`` costs more)
+        if dtype is not _FLOAT32 and dtype is not _FLOAT64 and dtype.kind != "f":
+            # integer and bool results never require grad
             return Tensor._make(data)
         result = _new(Tensor)  # Tensor._make(data, True, node), written out: the hot path
         result._data = data

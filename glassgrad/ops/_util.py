@@ -16,14 +16,18 @@ __all__ = ["unbroadcast", "keep_dims", "expand_back", "as_tensor_operand", "bina
            "float_operand", "write_out", "wrap_dims", "shape_args", "check_broadcast"]
 
 
-# The number 1 as a read-only 0-d array of each float dtype, for backward formulas such as
-# 1 - out^2: NumPy's ufuncs take a 0-d array of the operand's dtype about twice as fast as a
-# Python number, whose type they resolve on every call (NEP 50). ``ONE.get(dtype, 1)`` falls
-# back to the number for anything else (a Tensor's dtype in a differentiable backward pass).
+# The numbers 1 and 0 as read-only 0-d arrays of each float dtype, for formulas such as
+# 1 - out^2 or max(x, 0): NumPy's ufuncs take a 0-d array of the operand's dtype about twice as
+# fast as a Python number, whose type they resolve on every call (NEP 50). ``ONE.get(dtype, 1)``
+# falls back to the number for anything else (an integer array, a Tensor's dtype in a
+# differentiable backward pass).
 ONE = {}
+ZERO = {}
 for _type in (np.float16, np.float32, np.float64):
     ONE[np.dtype(_type)] = np.ones((), _type)
     ONE[np.dtype(_type)].flags.writeable = False
+    ZERO[np.dtype(_type)] = np.zeros((), _type)
+    ZERO[np.dtype(_type)].flags.writeable = False
 
 
 def unbroadcast(grad, shape):

@@ -17,8 +17,11 @@ import numpy as np
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor, _wrap_dim
+from ._util import ZERO
 from .inplace import apply_inplace
 from .special import erf
+
+_BOOL = np.dtype(np.bool_)
 
 __all__ = ["relu", "softmax", "log_softmax", "leaky_relu", "elu", "gelu", "silu", "softplus",
            "hardtanh", "relu6"]
@@ -29,14 +32,14 @@ class Relu(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
+        out = np.maximum(x, ZERO.get(x.dtype, 0))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out > 0)
+        return g * (out > ZERO.get(out.dtype, 0))
 
 
 def relu(input, inplace=False):
@@ -46,7 +49,7 @@ def relu(input, inplace=False):
         >>> glassgrad.relu(glassgrad.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
-    if input._data.dtype == np.bool_:
+    if input._data.dtype is _BOOL:
         raise RuntimeError("Boolean inputs not supported for relu")
     if inplace:
         return input.relu_()

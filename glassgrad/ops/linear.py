@@ -41,8 +41,10 @@ class Linear(Primitive):
         if ctx.needs_input_grad[0]:
             grad_x = g @ weight
         if ctx.needs_input_grad[1]:
-            g2 = g.reshape(-1, g.shape[-1])
-            grad_w = g2.T @ x.reshape(-1, x_shape[-1])
+            if len(x_shape) == 2:  # a batch of rows (the usual case): g and x are already 2-D
+                grad_w = g.T @ x
+            else:
+                grad_w = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x_shape[-1])
         if ctx.needs_input_grad[2]:
             if g.ndim == 2 and bias_shape == g.shape[1:]:
                 grad_b = g.sum(axis=0)  # a batch of rows: the bias gradient is the column sum
@@ -146,18 +148,16 @@ def linear(input, weight, bias=None):
                 [3., 3.],
                 [3., 3.]])
     """
+    if weight._data.ndim == 2:  # the usual case first: a matrix of weights
+        _check(input, weight, bias)
+        return Linear.apply(input, weight, bias)
     if weight.ndim == 1:  # a vector weight: the composite, with matmul's checks
         out = input.matmul(weight)
         return out if bias is None else out + bias
     if weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
                            f"{input.ndim}D and 0D")
-    if weight.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{weight.ndim}D")
-    _check(input, weight, bias)
-    return Linear.apply(input, weight, bias)
-
+    raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
 
 
 def bilinear(input1, input2, weight, bias=None):

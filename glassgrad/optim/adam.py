@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _count_step, _lerp_, _scratch, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _count_step, _lerp_, _scratch, _step_tensor, _zeros_like
 
 __all__ = ["Adam"]
 
@@ -65,6 +65,8 @@ class Adam(Optimizer):
             eps = group["eps"]
             weight_decay = group["weight_decay"]
             amsgrad = group["amsgrad"]
+            maximize = group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
             for p in group["params"]:
                 if p._grad is None:
                     continue
@@ -76,14 +78,14 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = _zeros_like(p)
                 grad = p._grad._data
-                if group["maximize"]:
+                if maximize:
                     grad = -grad
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
                 step = _count_step(state)
 
                 if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
+                    if decoupled:
                         p._data *= 1 - lr * weight_decay
                     else:
                         grad = grad + weight_decay * p._data
@@ -94,10 +96,8 @@ class Adam(Optimizer):
                 scratch *= grad
                 exp_avg_sq += scratch
 
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2 ** 0.5
+                step_size = lr / (1 - beta1 ** step)
+                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 second_moment = exp_avg_sq
                 if amsgrad:
                     second_moment = state["max_exp_avg_sq"]._data
@@ -109,5 +109,5 @@ class Adam(Optimizer):
                 np.multiply(exp_avg, -step_size, out=scratch)
                 scratch /= denom
                 p._data += scratch
-                _bump(p)
+                p._version_counter[0] += 1  # an in-place change of p (``_bump``)
         return loss

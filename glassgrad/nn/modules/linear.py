@@ -77,6 +77,13 @@ class Linear(Module):
 
     def forward(self, input):
         """x W^T + b (``glassgrad.nn.functional.linear``)."""
+        # ``self.weight`` and ``self.bias`` read from ``_parameters`` directly: through
+        # ``Module.__getattr__`` (a Python call after a failed lookup) each costs about as much
+        # as the rest of the layer's Python code. A weight or bias kept elsewhere (removed from
+        # ``_parameters`` and set as a plain attribute) is still found, the usual way.
+        params = self._parameters
+        if "weight" in params and "bias" in params:
+            return linear(input, params["weight"], params["bias"])
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self):
