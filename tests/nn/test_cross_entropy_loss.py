@@ -340,3 +340,44 @@ def test_class_index_errors_match_torch():
     ]
     for case in cases:
         same_error(case)
+
+
+# ----------------------------------------------------------------------------- the rows fast path
+def _primitive(loss):
+    return type(loss.grad_fn).__name__
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_rows_of_class_indices_take_the_fast_primitive_and_match_torch(reduction, dtype):
+    r = rng(11)
+    x = (r.standard_normal((9, 5)) * 4).astype(dtype)
+    target = r.integers(0, 5, 9)
+    parity("cross_entropy", [x, target], reduction=reduction)
+    loss = F.cross_entropy(gg.tensor(x, requires_grad=True), gg.tensor(target), reduction=reduction)
+    assert _primitive(loss) == "CrossEntropyRows"
+    assert loss.grad_fn.name() == "CrossEntropyBackward0"  # the same node as the general path
+    gradcheck_both(lambda t: F.cross_entropy(t, gg.tensor(target), reduction=reduction),
+                   [x.astype(np.float64)])
+
+
+@pytest.mark.parametrize("options", [dict(ignore_index=2), dict(weight=True),
+                                     dict(reduction="none"), dict(label_smoothing=0.1)])
+def test_calls_the_fast_path_cannot_serve_take_the_general_one(options):
+    r = rng(12)
+    x = r.standard_normal((8, 4)).astype(np.float32)
+    target = r.integers(0, 4, 8)
+    target[:3] = 2  # some targets equal an in-range ignore_index: they must count for nothing
+    if options.get("weight"):
+        options = dict(weight=r.uniform(0.5, 2, 4).astype(np.float32))
+    parity("cross_entropy", [x, target], **options)
+    weight = options.get("weight")
+    kwargs = dict(options, weight=None if weight is None else gg.tensor(weight))
+    loss = F.cross_entropy(gg.tensor(x, requires_grad=True), gg.tensor(target), **kwargs)
+    assert _primitive(loss) == "CrossEntropy"
+
+
+def test_out_of_range_targets_still_raise_torch_error_after_the_fast_path_check():
+    x = rng(13).standard_normal((3, 4)).astype(np.float32)
+    for bad in ([0, 4, 1], [0, -1, 1]):
+        same_error(lambda lib, functional: functional.cross_entropy(lib.tensor(x), lib.tensor(bad)))

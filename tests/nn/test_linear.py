@@ -253,3 +253,19 @@ def test_unflatten_matches_torch():
     round_trip = nn.Sequential(nn.Flatten(), nn.Unflatten(1, (3, 4)))
     x = gg.tensor(randn(2, 3, 4))
     np.testing.assert_array_equal(round_trip(x).numpy(), x.numpy())
+
+
+def test_linear_finds_a_weight_kept_outside_parameters():
+    """Linear reads weight and bias from ``_parameters`` (fast); a weight replaced by a plain
+    tensor attribute (as weight-normalisation code does) is still the one used."""
+    layer = nn.Linear(3, 2)
+    replacement = gg.tensor(randn(2, 3), requires_grad=True)
+    del layer.weight
+    layer.weight = replacement  # a plain Tensor: an ordinary attribute, not a parameter
+    assert "weight" not in layer._parameters
+    x = gg.tensor(randn(4, 3))
+    expected = x.numpy() @ replacement.detach().numpy().T + layer.bias.detach().numpy()
+    out = layer(x)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
+    out.sum().backward()
+    assert replacement.grad is not None
