@@ -89,7 +89,7 @@ class Adam(Optimizer):
                         p._data *= 1 - lr * weight_decay
                     else:
                         grad = grad + weight_decay * p._data
-                scratch, denom = _scratch(self, p)
+                scratch = _scratch(self, p, 1)[0]  # one array for every intermediate
                 _lerp_(exp_avg, grad, 1 - beta1, scratch)
                 exp_avg_sq *= beta2
                 np.multiply(grad, 1 - beta2, out=scratch)   # (1 - beta2) * g * g, in that order
@@ -102,12 +102,13 @@ class Adam(Optimizer):
                 if amsgrad:
                     second_moment = state["max_exp_avg_sq"]._data
                     np.maximum(second_moment, exp_avg_sq, out=second_moment)
-                # denom = sqrt(v) / sqrt(1 - beta2^t) + eps;  p -= (lr / (1 - beta1^t)) m / denom
-                np.sqrt(second_moment, out=denom)
+                # denom = sqrt(v) / sqrt(1 - beta2^t) + eps;  p += -(lr / (1 - beta1^t)) (m / denom)
+                # (in PyTorch's order: m / denom first, then the step size, as its addcdiv_)
+                denom = np.sqrt(second_moment, out=scratch)
                 denom /= bias_correction2_sqrt
                 denom += eps
-                np.multiply(exp_avg, -step_size, out=scratch)
-                scratch /= denom
-                p._data += scratch
+                update = np.divide(exp_avg, denom, out=scratch)
+                update *= -step_size
+                p._data += update
                 p._version_counter[0] += 1  # an in-place change of p (``_bump``)
         return loss
