@@ -33,6 +33,9 @@ def _tensor_class():
     return _function_module.Tensor  # registered by tensor.py, which imports this package
 
 
+_ONES = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64)}
+
+
 def _make_root_grads(outputs, grad_outputs, create_graph):
     """The gradients the walk starts with: ones for a scalar output, else what the caller gave."""
     Tensor = _tensor_class()
@@ -42,10 +45,14 @@ def _make_root_grads(outputs, grad_outputs, create_graph):
             data = out._data
             if data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if data.dtype.kind != "f":
+            one = _ONES.get(data.dtype) if data.ndim == 0 else None
+            if one is not None:
+                g = one.copy()  # (a 0-d loss, the usual root: cheaper than ``np.ones``)
+            elif data.dtype.kind != "f":
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            g = np.ones(data.shape, dtype=data.dtype)
+            else:
+                g = np.ones(data.shape, dtype=data.dtype)
         else:
             if not isinstance(g, Tensor):
                 g = Tensor._make(np.asarray(g, dtype=out._data.dtype))

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._flat import flat_adam_step
 from .optimizer import Optimizer, _count_step, _lerp_, _scratch, _step_tensor, _zeros_like
 
 __all__ = ["Adam"]
@@ -60,6 +61,8 @@ class Adam(Optimizer):
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
+            if flat_adam_step(self, group):  # the whole group at once (see ``_flat``)
+                continue
             lr = group["lr"]
             beta1, beta2 = group["betas"]
             eps = group["eps"]

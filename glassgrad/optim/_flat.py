@@ -1,0 +1,146 @@
+"""Multi-tensor Adam: one parameter group's update as a dozen NumPy calls, whatever its size.
+
+Adam's update is element-wise, so the same arithmetic can run over every parameter of a group at
+once if their moments live side by side in memory. ``FlatMoments`` keeps a group's first and
+second moments (m, v) in two contiguous 1-D arrays; each parameter's ``state["exp_avg"]`` and
+``state["exp_avg_sq"]`` is a view of its own slice, so ``state_dict``, ``load_state_dict`` and
+reading the state work exactly as with separate arrays. A step then copies the gradients into
+one array and makes each update call once for the whole group (PyTorch's ``foreach`` idea):
+with six parameters, 6 copies + 11 calls + 6 in-place additions instead of 6 x 13 calls. The
+numbers are the same, element by element, as the per-parameter loop's: the same operations
+in the same order on the same values.
+
+The flat path applies when every parameter has a gradient, all share one dtype and one step
+count, and the group uses no AMSGrad, no coupled weight decay (AdamW's decoupled decay is fine)
+and not ``foreach=False``; anything else (or moments replaced from
+outside, e.g. by ``load_state_dict``, which the views' identity reveals) takes the
+per-parameter loop or rebuilds the flat arrays from the current state.
+"""
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import _lerp_, _step_tensor
+
+__all__ = ["FlatMoments", "flat_adam_step"]
+
+
+class FlatMoments:
+    """m and v of a group's parameters in two contiguous arrays, each parameter's a view; plus
+    one array for the gradients and one for intermediates, viewed the same way."""
+
+    def __init__(self, params, state_of):
+        dtype = params[0]._data.dtype
+        total = sum(p._data.size for p in params)
+        self.params = tuple(params)
+        self.m = np.zeros(total, dtype)
+        self.v = np.zeros(total, dtype)
+        self.grads = np.empty(total, dtype)
+        self.scratch = np.empty(total, dtype)
+        self.m_views, self.v_views, self.grad_views, self.scratch_views = [], [], [], []
+        start = 0
+        for p in params:
+            shape, end = p._data.shape, start + p._data.size
+            m, v = self.m[start:end].reshape(shape), self.v[start:end].reshape(shape)
+            state = state_of[p]
+            if state:  # moments made elsewhere (earlier steps, load_state_dict): moved in
+                m[...] = state["exp_avg"]._data
+                v[...] = state["exp_avg_sq"]._data
+                state["exp_avg"]._data = m
+                state["exp_avg_sq"]._data = v
+            else:
+                state["step"] = _step_tensor()
+                state["exp_avg"] = Tensor._make(m)
+                state["exp_avg_sq"] = Tensor._make(v)
+            self.m_views.append(m)
+            self.v_views.append(v)
+            self.grad_views.append(self.grads[start:end].reshape(shape))
+            self.scratch_views.append(self.scratch[start:end].reshape(shape))
+            start = end
+
+    def holds(self, params, state_of):
+        """True while ``params`` are this group's and their moments are still these views."""
+        if len(params) != len(self.params):
+            return False
+        for p, mine, m, v in zip(params, self.params, self.m_views, self.v_views):
+            state = state_of.get(p)
+            if (p is not mine or not state or state["exp_avg"]._data is not m
+                    or state["exp_avg_sq"]._data is not v):
+                return False
+        return True
+
+
+def _fits(group, params, state_of):
+    """Whether the flat path can take this step: Adam or AdamW, every gradient present, one
+    dtype, and one step count (a parameter that missed a step has its own bias corrections)."""
+    if group["amsgrad"] or not params or group["foreach"] is False:
+        return False
+    if group["weight_decay"] != 0 and not group["decoupled_weight_decay"]:
+        return False  # coupled decay adds wd * p to each gradient: the per-parameter loop
+    dtype = params[0]._data.dtype
+    if dtype.kind != "f":
+        return False
+    step = None
+    for p in params:
+        if p._grad is None or p._data.dtype is not dtype or p._grad._data.dtype is not dtype:
+            return False
+        state = state_of.get(p)
+        count = float(state["step"]._data) if state else 0.0
+        if step is None:
+            step = count
+        elif count != step:
+            return False
+    return True
+
+
+def flat_adam_step(optimizer, group):
+    """Adam's update of ``group`` in one pass of whole-group NumPy calls; False (nothing done)
+    if the group does not fit the flat path (see the module's docstring)."""
+    params = group["params"]
+    state_of = optimizer.state
+    cache = optimizer.__dict__.setdefault("_flat_moments", {})
+    flat = cache.get(id(group))
+    if flat is None or not flat.holds(params, state_of):
+        if not _fits(group, params, state_of):
+            return False
+        flat = cache[id(group)] = FlatMoments(params, state_of)
+    # the checks ``_fits`` makes, repeated cheaply on the fast path: gradients and step counts
+    step = None
+    for p in params:
+        g = p._grad
+        if g is None:
+            return False
+        counter = optimizer.state[p]["step"]._data
+        count = float(counter)
+        if step is None:
+            step = count
+        elif count != step:
+            return False
+    lr = group["lr"]
+    beta1, beta2 = group["betas"]
+    step += 1.0
+    for p, view in zip(params, flat.grad_views):  # the gradients, side by side
+        view[...] = p._grad._data
+        state_of[p]["step"]._data[()] = step
+    weight_decay = group["weight_decay"]
+    if weight_decay != 0:  # decoupled (AdamW): p *= 1 - lr wd, before the update
+        for p in params:
+            p._data *= 1 - lr * weight_decay
+    grad, m, v, scratch = flat.grads, flat.m, flat.v, flat.scratch
+    if group["maximize"]:
+        np.negative(grad, out=grad)
+    _lerp_(m, grad, 1 - beta1, scratch)              # m = b1 m + (1 - b1) g
+    v *= beta2                                       # v = b2 v + (1 - b2) g g
+    np.multiply(grad, 1 - beta2, out=scratch)
+    scratch *= grad
+    v += scratch
+    step_size = lr / (1 - beta1 ** step)
+    denom = np.sqrt(v, out=scratch)                  # sqrt(v) / sqrt(1 - b2^t) + eps
+    denom /= (1 - beta2 ** step) ** 0.5
+    denom += group["eps"]
+    update = np.divide(m, denom, out=scratch)        # -lr / (1 - b1^t) * (m / denom)
+    update *= -step_size
+    for p, view in zip(params, flat.scratch_views):
+        p._data += view
+        p._version_counter[0] += 1
+    return True
