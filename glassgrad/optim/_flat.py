@@ -1,4 +1,4 @@
-"""Multi-tensor Adam: one parameter group's update as a dozen NumPy calls, whatever its size.
+"""Multi-tensor Adam: one parameter group's update as a dozen NumPy calls, however many it has.
 
 Adam's update is element-wise, so the same arithmetic can run over every parameter of a group at
 once if their moments live side by side in memory. ``FlatMoments`` keeps a group's first and
@@ -10,11 +10,12 @@ with six parameters, 6 copies + 11 calls + 6 in-place additions instead of 6 x 1
 numbers are the same, element by element, as the per-parameter loop's: the same operations
 in the same order on the same values.
 
-The flat path applies when every parameter has a gradient, all share one dtype and one step
-count, and the group uses no AMSGrad, no coupled weight decay (AdamW's decoupled decay is fine)
-and not ``foreach=False``; anything else (or moments replaced from
-outside, e.g. by ``load_state_dict``, which the views' identity reveals) takes the
-per-parameter loop or rebuilds the flat arrays from the current state.
+The flat path applies to groups of small parameters (at most 32,768 elements each on average:
+beyond that, copying the gradients costs more than the calls it saves) when every parameter
+has a gradient, all share one dtype and one step count, and the group uses no AMSGrad, no
+coupled weight decay (AdamW's decoupled decay is fine) and not ``foreach=False``. Anything
+else takes the per-parameter loop; moments replaced from outside (``load_state_dict``, by
+hand: the views' identity reveals it) are moved into new flat arrays.
 """
 
 import numpy as np
@@ -23,6 +24,11 @@ from ..tensor import Tensor
 from .optimizer import _lerp_, _step_tensor
 
 __all__ = ["FlatMoments", "flat_adam_step"]
+
+# The flat path saves about a dozen NumPy calls per parameter (a microsecond or more each) and
+# pays one copy of every gradient; past tens of thousands of elements per parameter the copy
+# costs more (a 1024 x 1024 layer: 4 MB a step), so larger groups keep the loop.
+_MAX_AVERAGE_SIZE = 32768
 
 
 class FlatMoments:
@@ -75,6 +81,8 @@ def _fits(group, params, state_of):
     dtype, and one step count (a parameter that missed a step has its own bias corrections)."""
     if group["amsgrad"] or not params or group["foreach"] is False:
         return False
+    if sum(p._data.size for p in params) > _MAX_AVERAGE_SIZE * len(params):
+        return False  # large parameters: copying their gradients costs more than it saves
     if group["weight_decay"] != 0 and not group["decoupled_weight_decay"]:
         return False  # coupled decay adds wd * p to each gradient: the per-parameter loop
     dtype = params[0]._data.dtype

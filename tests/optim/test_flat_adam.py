@@ -119,3 +119,13 @@ def test_a_state_tensor_replaced_by_hand_is_used():
     grad = params[1].grad.numpy().copy()
     opt.step()
     np.testing.assert_allclose(opt.state[params[1]]["exp_avg"].numpy(), 0.1 * grad, rtol=1e-6)
+
+
+def test_large_parameters_keep_the_loop():
+    """Copying the gradients of big layers costs more than the calls the flat path saves."""
+    big = gg.nn.Parameter(gg.randn(300, 300))
+    small = gg.nn.Parameter(gg.randn(3))
+    opt = gg.optim.Adam([big, small], lr=0.01)
+    ((big ** 2).sum() + (small ** 2).sum()).backward()
+    opt.step()
+    assert not _flat_taken(opt)
