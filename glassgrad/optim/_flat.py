@@ -64,27 +64,31 @@ class FlatMoments:
             self.scratch_views.append(self.scratch[start:end].reshape(shape))
             start = end
 
-    def holds(self, params, state_of):
-        """True while ``params`` are this group's and their moments are still these views."""
+    def ready(self, params, state_of):
+        """The parameters' common step count if the group can take a flat step now (the same
+        parameters, every gradient present, the moments still these views, one step count);
+        None otherwise. One pass: this runs every step."""
         if len(params) != len(self.params):
-            return False
+            return None
+        step = None
         for p, mine, m, v in zip(params, self.params, self.m_views, self.v_views):
             state = state_of.get(p)
-            if (p is not mine or not state or state["exp_avg"]._data is not m
+            if (p is not mine or p._grad is None or not state or state["exp_avg"]._data is not m
                     or state["exp_avg_sq"]._data is not v):
-                return False
-        return True
+                return None
+            count = float(state["step"]._data)
+            if step is None:
+                step = count
+            elif count != step:
+                return None
+        return step
 
 
 def _fits(group, params, state_of):
     """Whether the flat path can take this step: Adam or AdamW, every gradient present, one
     dtype, and one step count (a parameter that missed a step has its own bias corrections)."""
-    if group["amsgrad"] or not params or group["foreach"] is False:
-        return False
-    if sum(p._data.size for p in params) > _MAX_AVERAGE_SIZE * len(params):
+    if not params or sum(p._data.size for p in params) > _MAX_AVERAGE_SIZE * len(params):
         return False  # large parameters: copying their gradients costs more than it saves
-    if group["weight_decay"] != 0 and not group["decoupled_weight_decay"]:
-        return False  # coupled decay adds wd * p to each gradient: the per-parameter loop
     dtype = params[0]._data.dtype
     if dtype.kind != "f":
         return False
@@ -104,26 +108,19 @@ def _fits(group, params, state_of):
 def flat_adam_step(optimizer, group):
     """Adam's update of ``group`` in one pass of whole-group NumPy calls; False (nothing done)
     if the group does not fit the flat path (see the module's docstring)."""
+    if group["amsgrad"] or group["foreach"] is False or (
+            group["weight_decay"] != 0 and not group["decoupled_weight_decay"]):
+        return False  # (coupled decay adds wd * p to each gradient: the per-parameter loop)
     params = group["params"]
     state_of = optimizer.state
     cache = optimizer.__dict__.setdefault("_flat_moments", {})
     flat = cache.get(id(group))
-    if flat is None or not flat.holds(params, state_of):
+    step = None if flat is None else flat.ready(params, state_of)
+    if step is None:
         if not _fits(group, params, state_of):
             return False
         flat = cache[id(group)] = FlatMoments(params, state_of)
-    # the checks ``_fits`` makes, repeated cheaply on the fast path: gradients and step counts
-    step = None
-    for p in params:
-        g = p._grad
-        if g is None:
-            return False
-        counter = optimizer.state[p]["step"]._data
-        count = float(counter)
-        if step is None:
-            step = count
-        elif count != step:
-            return False
+        step = flat.ready(params, state_of)
     lr = group["lr"]
     beta1, beta2 = group["betas"]
     step += 1.0

@@ -129,3 +129,30 @@ def test_large_parameters_keep_the_loop():
     ((big ** 2).sum() + (small ** 2).sum()).backward()
     opt.step()
     assert not _flat_taken(opt)
+
+
+def test_options_changed_mid_training_are_honoured():
+    """A group switched to coupled weight decay (or to maximize) after flat steps: the run equals
+    torch's with the same switch. (Switching AMSGrad on raises KeyError in both libraries.)"""
+    for change in (dict(weight_decay=0.1), dict(maximize=True), dict(foreach=False)):
+        ours, opt = _train(gg.optim.Adam, 4, lr=0.02)
+        theirs = _model(torch)
+        topt = torch.optim.Adam(theirs, lr=0.02)
+        x, y = _data(torch)
+        for _ in range(4):
+            topt.zero_grad()
+            _loss(theirs, x, y).backward()
+            topt.step()
+        opt.param_groups[0].update(change)
+        topt.param_groups[0].update(change)
+        gx, gy = _data(gg)
+        for _ in range(4):
+            opt.zero_grad()
+            _loss(ours, gx, gy).backward()
+            opt.step()
+            topt.zero_grad()
+            _loss(theirs, x, y).backward()
+            topt.step()
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5,
+                                       atol=1e-6)
