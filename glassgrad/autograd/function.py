@@ -476,9 +476,7 @@ def _resolve_saved(node, values, args, arrays, out, result):
     an in-place change and a differentiable backward can use the Tensors themselves. The output
     is never held as a Tensor (that would be a reference cycle through its ``grad_fn``)."""
     checks = []
-    index = -1
-    for v in values:
-        index += 1
+    for index, v in enumerate(values):
         if v is None:
             continue
         if v is out or v is result:
@@ -490,11 +488,12 @@ def _resolve_saved(node, values, args, arrays, out, result):
         if isinstance(v, Tensor):
             match = v
         else:
-            match = None
             for a, arr in zip(args, arrays):
                 if v is arr and isinstance(a, Tensor):
                     match = a
                     break
+            else:
+                match = None
             if match is None:  # a constant: an array made in forward, a number
                 continue
         counter = match._version_counter
