@@ -389,7 +389,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     check_tensor(input, "input", "cross_entropy")
     check_tensor(target, "target", "cross_entropy")
     reduction = resolve_reduction(size_average, reduce, reduction)
-    if input.shape == target.shape:
+    if input._data.shape == target._data.shape:
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     labels = _rows_fast_path(input, target, weight, ignore_index, reduction, label_smoothing)
     if labels is not None:

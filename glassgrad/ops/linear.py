@@ -47,7 +47,10 @@ class Linear(Primitive):
                 grad_w = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x_shape[-1])
         if ctx.needs_input_grad[2]:
             if g.ndim == 2 and bias_shape == g.shape[1:]:
-                grad_b = g.sum(axis=0)  # a batch of rows: the bias gradient is the column sum
+                # a batch of rows: the bias gradient is the column sum (on an array by
+                # ``np.add.reduce``: ``g.sum`` is the same reduction behind a Python wrapper)
+                grad_b = (np.add.reduce(g, axis=0) if type(g) is np.ndarray
+                          else g.sum(axis=0))
             else:
                 grad_b = unbroadcast(g, bias_shape)
         return grad_x, grad_w, grad_b
