@@ -44,6 +44,7 @@ class FlatMoments:
         self.grads = np.empty(total, dtype)
         self.scratch = np.empty(total, dtype)
         self.m_views, self.v_views, self.grad_views, self.scratch_views = [], [], [], []
+        self.counters = []  # each parameter's step counter, listed by ``ready``
         start = 0
         for p in params:
             shape, end = p._data.shape, start + p._data.size
@@ -66,21 +67,28 @@ class FlatMoments:
 
     def ready(self, params, state_of):
         """The parameters' common step count if the group can take a flat step now (the same
-        parameters, every gradient present, the moments still these views, one step count);
-        None otherwise. One pass: this runs every step."""
+        parameters, every gradient present, the moments still these views, one step count),
+        with the gradients copied side by side into ``grads`` and the step counters listed in
+        ``counters``; None otherwise. One pass: this runs every step."""
         if len(params) != len(self.params):
             return None
         step = None
-        for p, mine, m, v in zip(params, self.params, self.m_views, self.v_views):
+        counters = self.counters = []
+        for p, mine, m, v, view in zip(params, self.params, self.m_views, self.v_views,
+                                       self.grad_views):
+            grad = p._grad
             state = state_of.get(p)
-            if (p is not mine or p._grad is None or not state or state["exp_avg"]._data is not m
+            if (p is not mine or grad is None or not state or state["exp_avg"]._data is not m
                     or state["exp_avg_sq"]._data is not v):
                 return None
-            count = float(state["step"]._data)
+            counter = state["step"]._data
+            count = float(counter)
             if step is None:
                 step = count
             elif count != step:
                 return None
+            view[...] = grad._data
+            counters.append(counter)
         return step
 
 
@@ -124,9 +132,6 @@ def flat_adam_step(optimizer, group):
     lr = group["lr"]
     beta1, beta2 = group["betas"]
     step += 1.0
-    for p, view in zip(params, flat.grad_views):  # the gradients, side by side
-        view[...] = p._grad._data
-        state_of[p]["step"]._data[()] = step
     weight_decay = group["weight_decay"]
     if weight_decay != 0:  # decoupled (AdamW): p *= 1 - lr wd, before the update
         for p in params:
@@ -145,7 +150,8 @@ def flat_adam_step(optimizer, group):
     denom += group["eps"]
     update = np.divide(m, denom, out=scratch)        # -lr / (1 - b1^t) * (m / denom)
     update *= -step_size
-    for p, view in zip(params, flat.scratch_views):
+    for p, view, counter in zip(params, flat.scratch_views, flat.counters):
         p._data += view
         p._version_counter[0] += 1
+        counter[()] = step
     return True

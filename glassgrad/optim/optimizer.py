@@ -53,6 +53,10 @@ def _with_step_hooks(step):
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
+        attributes = self.__dict__
+        if not (attributes.get("_optimizer_step_pre_hooks")
+                or attributes.get("_optimizer_step_post_hooks")):
+            return step(self, *args, **kwargs)  # no hooks (the usual case): the step alone
         for hook in list(self.__dict__.get("_optimizer_step_pre_hooks", {}).values()):
             result = hook(self, args, kwargs)
             if result is not None:
