@@ -1,4 +1,4 @@
-"""Multi-tensor Adam: one parameter group's update as a dozen NumPy calls, however many it has.
+"""Multi-tensor Adam: a group's small parameters updated by a dozen NumPy calls, however many.
 
 Adam's update is element-wise, so the same arithmetic can run over every parameter of a group at
 once if their moments live side by side in memory. ``FlatMoments`` keeps a group's first and
@@ -10,11 +10,11 @@ with six parameters, 6 copies + 11 calls + 6 in-place additions instead of 6 x 1
 numbers are the same, element by element, as the per-parameter loop's: the same operations
 in the same order on the same values.
 
-The flat path applies to groups of small parameters (at most 32,768 elements each on average:
-beyond that, copying the gradients costs more than the calls it saves) when every parameter
-has a gradient, all share one dtype and one step count, and the group uses no AMSGrad, no
-coupled weight decay (AdamW's decoupled decay is fine) and not ``foreach=False``. Anything
-else takes the per-parameter loop; moments replaced from outside (``load_state_dict``, by
+The flat path takes a group's small parameters (up to 65,536 elements each: beyond that,
+copying a gradient costs more than the calls it saves) when each has a gradient, all share
+one dtype and one step count, and the group uses no AMSGrad, no coupled weight decay (AdamW's
+decoupled decay is fine) and not ``foreach=False``; the per-parameter loop takes the large
+parameters, and everything else. Moments replaced from outside (``load_state_dict``, by
 hand: the views' identity reveals it) are moved into new flat arrays.
 """
 
@@ -26,19 +26,21 @@ from .optimizer import _lerp_, _step_tensor
 __all__ = ["FlatMoments", "flat_adam_step"]
 
 # The flat path saves about a dozen NumPy calls per parameter (a microsecond or more each) and
-# pays one copy of every gradient; past tens of thousands of elements per parameter the copy
-# costs more (a 1024 x 1024 layer: 4 MB a step), so larger groups keep the loop.
-_MAX_AVERAGE_SIZE = 32768
+# pays one copy of its gradient; past some 65,000 elements (a 256 x 256 layer) the copy costs
+# more than the calls (a 1024 x 1024 layer: 4 MB a step), so larger parameters keep the loop.
+_MAX_FLAT_SIZE = 65536
 
 
 class FlatMoments:
     """m and v of a group's parameters in two contiguous arrays, each parameter's a view; plus
     one array for the gradients and one for intermediates, viewed the same way."""
 
-    def __init__(self, params, state_of):
+    def __init__(self, group_params, params, state_of):
         dtype = params[0]._data.dtype
         total = sum(p._data.size for p in params)
-        self.params = tuple(params)
+        self.group_params = tuple(group_params)  # the group as it was: a change rebuilds
+        self.params = tuple(params)  # the flat ones
+        self.rest = [p for p in group_params if not any(p is q for q in params)]  # the loop's
         self.m = np.zeros(total, dtype)
         self.v = np.zeros(total, dtype)
         self.grads = np.empty(total, dtype)
@@ -70,15 +72,18 @@ class FlatMoments:
         parameters, every gradient present, the moments still these views, one step count),
         with the gradients copied side by side into ``grads`` and the step counters listed in
         ``counters``; None otherwise. One pass: this runs every step."""
-        if len(params) != len(self.params):
+        if len(params) != len(self.group_params):
             return None
+        for p, mine in zip(params, self.group_params):
+            if p is not mine:
+                return None
+        params = self.params
         step = None
         counters = self.counters = []
-        for p, mine, m, v, view in zip(params, self.params, self.m_views, self.v_views,
-                                       self.grad_views):
+        for p, m, v, view in zip(params, self.m_views, self.v_views, self.grad_views):
             grad = p._grad
             state = state_of.get(p)
-            if (p is not mine or grad is None or not state or state["exp_avg"]._data is not m
+            if (grad is None or not state or state["exp_avg"]._data is not m
                     or state["exp_avg_sq"]._data is not v):
                 return None
             counter = state["step"]._data
@@ -92,43 +97,48 @@ class FlatMoments:
         return step
 
 
-def _fits(group, params, state_of):
-    """Whether the flat path can take this step: Adam or AdamW, every gradient present, one
-    dtype, and one step count (a parameter that missed a step has its own bias corrections)."""
-    if not params or sum(p._data.size for p in params) > _MAX_AVERAGE_SIZE * len(params):
-        return False  # large parameters: copying their gradients costs more than it saves
-    dtype = params[0]._data.dtype
-    if dtype.kind != "f":
-        return False
+def _flat_params(params, state_of):
+    """The parameters the flat path can take (small, with a gradient), or None if there are
+    none or they differ in dtype or step count (a parameter that missed a step has its own bias
+    corrections)."""
+    small = [p for p in params if p._data.size <= _MAX_FLAT_SIZE]
+    if not small or small[0]._data.dtype.kind != "f":
+        return None
+    dtype = small[0]._data.dtype
     step = None
-    for p in params:
+    for p in small:
         if p._grad is None or p._data.dtype is not dtype or p._grad._data.dtype is not dtype:
-            return False
+            return None
         state = state_of.get(p)
         count = float(state["step"]._data) if state else 0.0
         if step is None:
             step = count
         elif count != step:
-            return False
-    return True
+            return None
+    return small
 
 
 def flat_adam_step(optimizer, group):
-    """Adam's update of ``group`` in one pass of whole-group NumPy calls; False (nothing done)
-    if the group does not fit the flat path (see the module's docstring)."""
+    """Adam's update of the group's small parameters in one pass of whole-array NumPy calls;
+    returns the parameters left for the per-parameter loop (the large ones), or None if the
+    flat path took nothing (then the loop takes them all; see the module's docstring)."""
     if group["amsgrad"] or group["foreach"] is False or (
             group["weight_decay"] != 0 and not group["decoupled_weight_decay"]):
-        return False  # (coupled decay adds wd * p to each gradient: the per-parameter loop)
-    params = group["params"]
+        return None  # (coupled decay adds wd * p to each gradient: the per-parameter loop)
+    group_params = group["params"]
     state_of = optimizer.state
     cache = optimizer.__dict__.setdefault("_flat_moments", {})
     flat = cache.get(id(group))
-    step = None if flat is None else flat.ready(params, state_of)
+    step = None if flat is None else flat.ready(group_params, state_of)
     if step is None:
-        if not _fits(group, params, state_of):
-            return False
-        flat = cache[id(group)] = FlatMoments(params, state_of)
-        step = flat.ready(params, state_of)
+        params = _flat_params(group_params, state_of)
+        if params is None:
+            return None
+        flat = cache[id(group)] = FlatMoments(group_params, params, state_of)
+        step = flat.ready(group_params, state_of)
+        if step is None:
+            return None
+    params = flat.params
     lr = group["lr"]
     beta1, beta2 = group["betas"]
     step += 1.0
@@ -154,4 +164,4 @@ def flat_adam_step(optimizer, group):
         p._data += view
         p._version_counter[0] += 1
         counter[()] = step
-    return True
+    return flat.rest

@@ -61,8 +61,8 @@ class Adam(Optimizer):
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            if flat_adam_step(self, group):  # the whole group at once (see ``_flat``)
-                continue
+            # the small parameters all at once (see ``_flat``); the loop takes the others
+            rest = flat_adam_step(self, group)
             lr = group["lr"]
             beta1, beta2 = group["betas"]
             eps = group["eps"]
@@ -70,7 +70,7 @@ class Adam(Optimizer):
             amsgrad = group["amsgrad"]
             maximize = group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
+            for p in group["params"] if rest is None else rest:
                 if p._grad is None:
                     continue
                 state = self.state[p]
