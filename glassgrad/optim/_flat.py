@@ -10,11 +10,11 @@ with six parameters, 6 copies + 11 calls + 6 in-place additions instead of 6 x 1
 numbers are the same, element by element, as the per-parameter loop's: the same operations
 in the same order on the same values.
 
-The flat path takes a group's small parameters (up to 65,536 elements each: beyond that,
-copying a gradient costs more than the calls it saves) when each has a gradient, all share
-one dtype and one step count, and the group uses no AMSGrad, no coupled weight decay (AdamW's
+The flat path takes a group's small parameters that have a gradient (up to 65,536 elements
+each: beyond that, copying a gradient costs more than the calls it saves) when they share one
+dtype and one step count, and the group uses no AMSGrad, no coupled weight decay (AdamW's
 decoupled decay is fine) and not ``foreach=False``; the per-parameter loop takes the large
-parameters, and everything else. Moments replaced from outside (``load_state_dict``, by
+parameters, frozen ones (it skips them), and everything else. Moments replaced from outside (``load_state_dict``, by
 hand: the views' identity reveals it) are moved into new flat arrays.
 """
 
@@ -98,16 +98,17 @@ class FlatMoments:
 
 
 def _flat_params(params, state_of):
-    """The parameters the flat path can take (small, with a gradient), or None if there are
-    none or they differ in dtype or step count (a parameter that missed a step has its own bias
+    """The parameters the flat path can take: the small ones with a gradient (a frozen one,
+    never given a gradient, is left to the loop, which skips it); None if there are none or
+    they differ in dtype or step count (a parameter that missed a step has its own bias
     corrections)."""
-    small = [p for p in params if p._data.size <= _MAX_FLAT_SIZE]
+    small = [p for p in params if p._data.size <= _MAX_FLAT_SIZE and p._grad is not None]
     if not small or small[0]._data.dtype.kind != "f":
         return None
     dtype = small[0]._data.dtype
     step = None
     for p in small:
-        if p._grad is None or p._data.dtype is not dtype or p._grad._data.dtype is not dtype:
+        if p._data.dtype is not dtype or p._grad._data.dtype is not dtype:
             return None
         state = state_of.get(p)
         count = float(state["step"]._data) if state else 0.0

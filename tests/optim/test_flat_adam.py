@@ -142,3 +142,27 @@ def test_large_parameters_keep_the_loop_and_small_ones_go_flat():
     assert opt.state[big]["exp_avg"].numpy().base is None        # its own array
     np.testing.assert_array_equal(big.detach().numpy(), big_loop.detach().numpy())
     np.testing.assert_array_equal(small.detach().numpy(), small_loop.detach().numpy())
+
+
+def test_a_frozen_parameter_leaves_the_others_flat():
+    """A parameter that never gets a gradient (a frozen layer) is left to the loop, which skips
+    it; the others still go flat, with the loop's numbers."""
+    def run(**kwargs):
+        params = _model(gg)
+        params[0].requires_grad_(False)
+        x, y = _data(gg)
+        opt = gg.optim.Adam(params, lr=0.01, **kwargs)
+        for _ in range(4):
+            opt.zero_grad()
+            _loss(params, x, y).backward()
+            opt.step()
+        return params, opt
+    flat, opt = run()
+    loop, _ = run(foreach=False)
+    assert _flat_taken(opt) and _states_are_flat(opt, flat[1:]) and not opt.state[flat[0]]
+    for a, b in zip(flat, loop):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def _states_are_flat(opt, params):
+    return all(opt.state[p]["exp_avg"].numpy().base is not None for p in params)
