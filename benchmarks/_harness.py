@@ -59,7 +59,8 @@ def interleave(runs, repeats, warmup=1, reference="glassgrad", settle=0.02):
 
     Returns:
         ``{"seconds": {name: median seconds}, "ratios": {name: median of reference / name},
-        "rounds": repeats}``; ``ratios[name]`` above 1 means the reference is slower than it.
+        "rounds": repeats, "samples": {name: [seconds of each round]}}``; ``ratios[name]``
+        above 1 means the reference is slower than it.
     """
     names = list(runs)
     for _ in range(warmup):
@@ -79,7 +80,7 @@ def interleave(runs, repeats, warmup=1, reference="glassgrad", settle=0.02):
             ratios[name].append(taken[reference] / taken[name])
     return {"seconds": {name: statistics.median(s) for name, s in samples.items()},
             "ratios": {name: statistics.median(r) for name, r in ratios.items()},
-            "rounds": repeats}
+            "rounds": repeats, "samples": samples}
 
 
 class Goal:

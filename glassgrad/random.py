@@ -58,25 +58,43 @@ class Generator:
     def get_state(self):
         """The generator's state as a uint8 tensor (restorable with ``set_state``): the UTF-8
         bytes of a JSON object holding the seed and the PCG64 state."""
-        import json
-
-        from .tensor import Tensor
-
-        bit_generator = self.numpy.bit_generator.state   # first: creating it draws the seed
-        state = json.dumps({"seed": self._seed, "bit_generator": bit_generator})
-        # the bytes straight into a writable array: no Python int per byte
-        return Tensor._make(np.frombuffer(bytearray(state.encode()), dtype=np.uint8))
+        return _encode_state(self._snapshot())
 
     def set_state(self, new_state):
         """Restore a state returned by ``get_state``."""
-        import json
+        return self._restore(_decode_state(new_state))
 
-        data = new_state.numpy().astype(np.uint8, copy=False).tobytes()
-        state = json.loads(data.decode())
-        self._seed = state["seed"]
+    def _snapshot(self):
+        """The state as plain Python values, ``{"seed", "bit_generator"}``: what ``get_state``
+        encodes, taken without encoding it (one C call), for code that takes the state often
+        and saves it rarely (the Trainer, at the start of every epoch)."""
+        bit_generator = self.numpy.bit_generator.state   # first: creating it draws the seed
+        return {"seed": self._seed, "bit_generator": bit_generator}
+
+    def _restore(self, snapshot):
+        """Go back to a ``_snapshot()``; returns self."""
+        self._seed = snapshot["seed"]
         self.numpy = np.random.Generator(np.random.PCG64())
-        self.numpy.bit_generator.state = state["bit_generator"]
+        self.numpy.bit_generator.state = snapshot["bit_generator"]
         return self
+
+
+def _encode_state(snapshot):
+    """A ``_snapshot()`` as ``get_state`` returns it: a uint8 tensor of its JSON."""
+    import json
+
+    from .tensor import Tensor
+
+    state = json.dumps(snapshot)
+    # the bytes straight into a writable array: no Python int per byte
+    return Tensor._make(np.frombuffer(bytearray(state.encode()), dtype=np.uint8))
+
+
+def _decode_state(state):
+    """The ``_snapshot()`` inside a ``get_state`` tensor."""
+    import json
+
+    return json.loads(state.numpy().astype(np.uint8, copy=False).tobytes().decode())
 
 
 default_generator = Generator()

@@ -335,7 +335,7 @@ class Tensor:
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
-        return self._data.reshape(()).item()
+        return self._data.item()
 
     def tolist(self):
         """The values as (nested) Python lists of numbers."""
@@ -383,7 +383,7 @@ class Tensor:
         """The one element, for ``float()`` and ``int()`` (which raise ValueError otherwise)."""
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return self._data.reshape(()).item()
+        return self._data.item()
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

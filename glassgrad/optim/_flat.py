@@ -14,8 +14,8 @@ The flat path takes a group's small parameters that have a gradient (up to 65,53
 each: beyond that, copying a gradient costs more than the calls it saves) when they share one
 dtype and one step count, and the group uses no AMSGrad, no coupled weight decay (AdamW's
 decoupled decay is fine) and not ``foreach=False``; the per-parameter loop takes the large
-parameters, frozen ones (it skips them), and everything else. Moments replaced from outside (``load_state_dict``, by
-hand: the views' identity reveals it) are moved into new flat arrays.
+parameters, frozen ones (it skips them), and everything else. Moments replaced from outside
+(``load_state_dict``, by hand: the views' identity reveals it) are moved into new flat arrays.
 """
 
 import numpy as np

@@ -6,9 +6,13 @@ from .metrics import get_metric
 
 __all__ = ["split_batch", "layer_groups", "EpochAccumulator"]
 
+_PAIRS = (tuple, list)
+
 
 def split_batch(batch, need_target=True):
     """``(inputs, target)`` from a batch: a pair (x, y), a list [x, y], or (for predict) x alone."""
+    if type(batch) in _PAIRS and len(batch) == 2:  # (x, y), as a DataLoader yields it
+        return batch
     if isinstance(batch, Tensor):
         if need_target:
             raise ValueError("Trainer: a training batch must be a pair (inputs, target), got a "
@@ -51,7 +55,8 @@ class EpochAccumulator:
             metric.reset()
 
     def update(self, output, target, loss_value):
-        n = target.shape[0] if getattr(target, "ndim", 0) else 1
+        data = getattr(target, "_data", target)  # a Tensor's array, or what was given
+        n = len(data) if getattr(data, "ndim", 0) else 1
         if loss_value is not None:
             self.loss_sum += loss_value * n
         self.count += n

@@ -7,7 +7,7 @@ of the epoch were done, the random state at the epoch's start (so the same shuff
 again) and the running sums of the epoch's loss and metrics.
 """
 
-from ..random import get_rng_state, set_rng_state
+from ..random import _decode_state, _encode_state, get_rng_state, set_rng_state
 
 __all__ = ["checkpoint_state", "restore_state"]
 
@@ -25,7 +25,9 @@ def checkpoint_state(trainer):
         "global_step": trainer.global_step,
         "loop": {"mid_epoch": mid_epoch,
                  "batches_done": loop.get("batches_done", 0) if mid_epoch else 0,
-                 "epoch_rng": loop.get("epoch_rng") if mid_epoch else None,
+                 # (the loop keeps the epoch's random state as a ``_snapshot()``: encoded here)
+                 "epoch_rng": (_encode_state(loop["epoch_rng"])
+                               if mid_epoch and loop.get("epoch_rng") is not None else None),
                  "train_accumulator": trainer._train_accumulator.state_dict()},
         "callbacks": {c.state_key: c.state_dict() for c in trainer.callbacks},
         "callback_metrics": dict(trainer.callback_metrics),
@@ -50,7 +52,8 @@ def restore_state(trainer, state):
     loop = state["loop"]
     trainer._train_accumulator.load_state_dict(loop["train_accumulator"])
     if loop["mid_epoch"]:
-        trainer._loop.update(skip_batches=loop["batches_done"], epoch_rng=loop["epoch_rng"],
+        trainer._loop.update(skip_batches=loop["batches_done"],
+                             epoch_rng=_decode_state(loop["epoch_rng"]),
                              resume_rng=state["rng_state"])
     set_rng_state(state["rng_state"])
 

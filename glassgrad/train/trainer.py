@@ -32,7 +32,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..ops.join import cat
-from ..random import get_rng_state, set_rng_state
+from ..random import default_generator, set_rng_state
 from ._interrupt import InterruptGuard
 from ._loop_state import EpochAccumulator, layer_groups, split_batch
 from ._trainer_state import checkpoint_state, restore_state
@@ -44,6 +44,8 @@ from .model_checkpoint import ModelCheckpoint
 from .progress import ProgressBar
 
 __all__ = ["Trainer"]
+
+_vdot = np.vdot
 
 
 class Trainer:
@@ -240,10 +242,12 @@ class Trainer:
         model = self.model
         model.train()
         resuming = loop["skip_batches"] > 0
+        # the random state at the epoch's start (for a checkpoint taken mid-epoch: a resumed
+        # run draws the same shuffle again), kept unencoded: encoding it costs more than a step
         if resuming:
-            set_rng_state(loop["epoch_rng"])
+            default_generator._restore(loop["epoch_rng"])
         else:
-            loop["epoch_rng"] = get_rng_state()
+            loop["epoch_rng"] = default_generator._snapshot()
             self._train_accumulator.reset()
         loop["epoch_start"] = time.perf_counter()
         n_batches = len(loader) if hasattr(loader, "__len__") else None
@@ -258,29 +262,31 @@ class Trainer:
         loop["skip_batches"] = 0
         loop["mid_epoch"] = True
         accumulate = self.accumulate_grad_batches
+        call, loss_fn = self._call, self.loss_fn  # (locals: this loop runs every batch)
+        update_epoch_sums = self._train_accumulator.update
         step_start = time.perf_counter()
         for batch_idx, batch in enumerate(iterator, start=first):
             self.batch_idx = batch_idx
             loop["in_batch"] = True
-            self._call("on_train_batch_start", batch, batch_idx)
+            call("on_train_batch_start", batch, batch_idx)
             inputs, target = split_batch(batch)
             output = model(inputs)
-            loss = self.loss_fn(output, target)
-            self._call("on_before_backward", loss)
+            loss = loss_fn(output, target)
+            call("on_before_backward", loss)
             if self.should_stop:
                 return
             (loss / accumulate if accumulate > 1 else loss).backward()
-            self._call("on_after_backward")
+            call("on_after_backward")
             loss_value = loss.item()
-            self._train_accumulator.update(output, target, loss_value)
-            window_done = (batch_idx + 1) % accumulate == 0 or batch_idx + 1 == n_batches
+            update_epoch_sums(output, target, loss_value)
+            window_done = (accumulate == 1 or (batch_idx + 1) % accumulate == 0
+                           or batch_idx + 1 == n_batches)
             if window_done:
                 if not self._optimizer_step(loss_value, step_start):
                     return
                 loop["batches_done"] = batch_idx + 1
                 step_start = time.perf_counter()
-            self._call("on_train_batch_end", {"loss": loss_value, "output": output}, batch,
-                       batch_idx)
+            call("on_train_batch_end", {"loss": loss_value, "output": output}, batch, batch_idx)
             loop["in_batch"] = False
             if window_done and self._interrupt_requested:
                 self.should_stop = True
@@ -291,15 +297,17 @@ class Trainer:
     def _optimizer_step(self, loss_value, step_start):
         """Clip, step, zero the gradients and record the step; False if a callback stopped it."""
         optimizer = self.optimizer
-        self.last_grad_norm = None
         squares = None
         if (self.global_step + 1) % self.log_every_n_steps == 0:
             squares = self._squared_gradient_norms()
             self.last_grad_norm = math.sqrt(sum(squares))
+        else:
+            self.last_grad_norm = None
         self._call("on_before_optimizer_step", optimizer)
         if self.should_stop:
             return False
-        self._clip_gradients()
+        if self.gradient_clip_val is not None:
+            self._clip_gradients()
         optimizer.step()
         self._call("on_before_zero_grad", optimizer)
         optimizer.zero_grad()
@@ -313,7 +321,8 @@ class Trainer:
             row.update(extra)
         row["time"] = time.perf_counter() - step_start
         self.history.log_step(row)
-        self._step_scheduler("step")
+        if self._scheduler_config is not None:
+            self._step_scheduler("step")
         return True
 
     def gradient_norms(self):
@@ -326,21 +335,15 @@ class Trainer:
     def _squared_gradient_norms(self):
         """Each layer's sum of squared gradients (a list in ``_norm_keys`` order): one ``np.vdot``
         per parameter on its gradient's array (no Tensor ops, no copy of a contiguous gradient;
-        the same BLAS dot, so the same value, as ``np.dot`` on the flattened array)."""
-        vdot = np.vdot
+        the same BLAS dot, so the same value, as ``np.dot`` on the flattened array), added up
+        as Python floats (float64) across the layer's parameters."""
         squares = []
         for params in self._norm_params:
-            total = 0.0
-            for p in params:
-                grad = p._grad
-                if grad is not None:
-                    total += float(vdot(grad._data, grad._data))
-            squares.append(total)
+            arrays = [p._grad._data for p in params if p._grad is not None]
+            squares.append(sum(map(float, map(_vdot, arrays, arrays)), 0.0))
         return squares
 
     def _clip_gradients(self):
-        if self.gradient_clip_val is None:
-            return
         from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 
         params = self.model.parameters()
