@@ -33,6 +33,7 @@ def _tensor_class():
     return _function_module.Tensor  # registered by tensor.py, which imports this package
 
 
+_ndarray = np.ndarray
 _ONES = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64)}
 
 
@@ -279,6 +280,14 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
             for (child, nr), g in zip(node.next_functions, grad_inputs):
                 if g is None or child is None or (needed is not None and child not in needed):
                     continue
+                if type(child) is AccumulateGrad:  # a leaf: accumulated after the walk
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buffers[child] = g
+                        leaves.append(child)
+                    else:
+                        buffers[child] = buf + g
+                    continue
                 if child is follow:  # a second edge to the same child (x * x)
                     if type(follow_grads) is list:
                         current = follow_grads[nr]
@@ -292,10 +301,7 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                         buf = [None] * child._num_outputs
                         buf[nr] = g
                         g = buf
-                    if type(child) is AccumulateGrad:
-                        buffers[child] = g
-                        leaves.append(child)
-                    elif follow is None and not heap:
+                    if follow is None and not heap:
                         follow = child
                         follow_grads = g
                     else:
@@ -315,16 +321,21 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None, only=N
                     node = follow
                     grads = follow_grads
         # the walk's last gradients, dropped so that a leaf's own is referenced only by its buffer
-        grads = grad_inputs = g = buf = current = follow_grads = None
+        grads = grad_inputs = g = buf = current = follow_grads = variable = None
         for node in leaves:
+            variable = node.variable
+            if fast_walk and not (node._hooked or variable._backward_hooks):
+                # the gradient handed over (popped, never bound to a name here), so that the
+                # engine holds no reference of its own: ``_accumulate`` may adopt it
+                _accumulate(variable, buffers.pop(node), False, owned=True)
+                continue
             grads = [buffers.pop(node)]
-            if node._hooked or node.variable._backward_hooks:
+            if node._hooked or variable._backward_hooks:
                 grads = _before_backward(node, grads, create_graph)
             if capture is not None:
                 _capture(node, grads, capture)
             elif only is None or (node, 0) in only:
-                # handed over (popped), so that the engine holds no reference of its own
-                _accumulate(node.variable, grads.pop(), create_graph, owned=True)
+                _accumulate(variable, grads.pop(), create_graph, owned=True)
     finally:
         GradMode.enabled = previous_mode
 
@@ -418,7 +429,8 @@ def _accumulate(variable, g, create_graph, owned=False):
     ``+=`` into ``.grad`` can never change an array someone else holds (two leaves given the
     same gradient array by one backward, a hook that kept it, a saved value)."""
     Tensor = _function_module.Tensor
-    data = g._data if isinstance(g, Tensor) else g
+    # an array (plain backward), a Tensor (create_graph, hooks) or a NumPy scalar (0-d sums)
+    data = g if type(g) is _ndarray else (g._data if isinstance(g, Tensor) else g)
     own = variable._data
     if data.shape != own.shape:
         data = np.broadcast_to(data, own.shape)
@@ -430,8 +442,8 @@ def _accumulate(variable, g, create_graph, owned=False):
         g = g if isinstance(g, Tensor) else Tensor._make(data)
         variable._grad = g if current is None else current + g
     elif current is None:
-        if not (owned and data is g and data.base is None and data.flags.writeable
-                and getrefcount(data) == _HANDED_OVER):
+        if not (owned and data is g and getrefcount(data) == _HANDED_OVER
+                and data.base is None and data.flags.writeable):
             data = np.array(data, copy=True)
         variable._grad = Tensor._make(data)
     elif current.requires_grad:

@@ -18,6 +18,8 @@ parameters, frozen ones (it skips them), and everything else. Moments replaced f
 (``load_state_dict``, by hand: the views' identity reveals it) are moved into new flat arrays.
 """
 
+from operator import is_
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -72,11 +74,9 @@ class FlatMoments:
         parameters, every gradient present, the moments still these views, one step count),
         with the gradients copied side by side into ``grads`` and the step counters listed in
         ``counters``; None otherwise. One pass: this runs every step."""
-        if len(params) != len(self.group_params):
+        if len(params) != len(self.group_params) or not all(map(is_, params,
+                                                                 self.group_params)):
             return None
-        for p, mine in zip(params, self.group_params):
-            if p is not mine:
-                return None
         params = self.params
         step = None
         counters = self.counters = []
