@@ -476,6 +476,7 @@ def _resolve_saved(node, values, args, arrays, out, result):
     an in-place change and a differentiable backward can use the Tensors themselves. The output
     is never held as a Tensor (that would be a reference cycle through its ``grad_fn``)."""
     checks = []
+    inputs = len(arrays)
     for index, v in enumerate(values):
         if v is None:
             continue
@@ -485,7 +486,9 @@ def _resolve_saved(node, values, args, arrays, out, result):
             if node._tensor_io:
                 node._out_data = result._data
             continue
-        if isinstance(v, Tensor):
+        if index < inputs and v is arrays[index] and isinstance(args[index], Tensor):
+            match = args[index]  # an input saved at its own position (x, W of linear): no search
+        elif isinstance(v, Tensor):
             match = v
         else:
             for a, arr in zip(args, arrays):
