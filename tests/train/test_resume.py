@@ -79,6 +79,22 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_identically(tmp_path, step, 
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_a_resumed_epoch_interrupted_again_still_resumes_bit_identically(tmp_path):
+    """The second checkpoint is taken inside the epoch the first one resumed: the epoch's random
+    state it saves is the one the first checkpoint restored (decoded, kept, encoded again)."""
+    full, full_model = run(tmp_path / "full", 4)
+    steps_per_epoch = full.global_step // 4
+    first, second = steps_per_epoch + 2, steps_per_epoch + 3  # both inside epoch 2
+    path = tmp_path / "part" / "checkpoints" / "interrupted"
+    stopped, _ = run(tmp_path / "part", 4, callbacks=[InterruptAt(first)])
+    assert stopped.interrupted and stopped.global_step == first
+    stopped, _ = run(tmp_path / "part", 4, ckpt_path=path, callbacks=[InterruptAt(second)])
+    assert stopped.interrupted and stopped.global_step == second
+    resumed, resumed_model = run(tmp_path / "part", 4, ckpt_path=path)
+    assert_same_weights(weights(resumed_model), weights(full_model))
+    assert without_time(resumed.history.steps) == without_time(full.history.steps)
+
+
 def test_checkpoint_round_trips_nested_state(tmp_path):
     state = {"model": {"w": gg.tensor([[1.5, -2.0]])}, "betas": (0.9, 0.999),
              "state": {0: {"step": gg.tensor(3.0), "buf": np.arange(3)}}, "best": float("inf"),
