@@ -262,7 +262,7 @@ class Trainer:
         loop["skip_batches"] = 0
         loop["mid_epoch"] = True
         accumulate = self.accumulate_grad_batches
-        call, loss_fn = self._call, self.loss_fn  # (locals: this loop runs every batch)
+        call = self._call  # (a local: this loop runs every batch)
         update_epoch_sums = self._train_accumulator.update
         step_start = time.perf_counter()
         for batch_idx, batch in enumerate(iterator, start=first):
@@ -271,7 +271,7 @@ class Trainer:
             call("on_train_batch_start", batch, batch_idx)
             inputs, target = split_batch(batch)
             output = model(inputs)
-            loss = loss_fn(output, target)
+            loss = self.loss_fn(output, target)
             call("on_before_backward", loss)
             if self.should_stop:
                 return
