@@ -7,10 +7,17 @@ it: glassgrad and PyTorch through ``TensorDataset`` + ``DataLoader(shuffle=True)
 batches by slicing, with the forward, the softmax-cross-entropy backward and Adam written by hand.
 One run is one epoch, so data loading, Python overhead and the small matrix products all count.
 
+Each library trains ``COPIES`` copies of the model, built the same way, and its time in a round
+is the mean over its copies: on this machine two copies of one model differ by 3-4% in speed
+(where their arrays land in memory), as much as the margin of a goal, and one copy per library
+made the ratio a draw of that lottery from process to process.
+
 All three start from the same weights (PyTorch's default init, drawn once in NumPy); the training
 accuracy after the last epoch is printed, so a fast but wrong implementation would show.
 The goals: glassgrad at most 0.65x PyTorch's time and at most 1.15x the NumPy baseline's.
 """
+
+import statistics
 
 import numpy as np
 from _harness import Goal, digits, fmt_ratio, goal_rows, interleave, print_table, torch_module
@@ -20,6 +27,7 @@ from _numpy_nets import Trainer as NumpyTrainer
 SIZES = (64, 256, 256, 10)
 BATCH = 64
 LR = 1e-3
+COPIES = 2
 GOALS = {"torch": Goal("glassgrad / PyTorch", 0.65), "numpy": Goal("glassgrad / NumPy", 1.15)}
 
 
@@ -104,13 +112,21 @@ def check_same_step(sizes, x, y):
 def main(quick=False):
     x, y = digits()
     check_same_step(SIZES, x, y)
-    trainers = make_trainers(SIZES, x, y, BATCH)
+    copies = [make_trainers(SIZES, x, y, BATCH) for _ in range(COPIES)]
+    libraries = list(copies[0])
     repeats = 3 if quick else 15
-    result = interleave({name: t.epoch for name, t in trainers.items()}, repeats, warmup=1)
+    result = interleave({f"{name} #{i}": trainers[name].epoch
+                         for i, trainers in enumerate(copies) for name in libraries},
+                        repeats, warmup=1, reference=f"{libraries[0]} #0")
     epochs = repeats + 1
-    accuracy = {name: t.accuracy(x, y) for name, t in trainers.items()}
-    ms = {name: s * 1e3 for name, s in result["seconds"].items()}
-    ratios = result["ratios"]
+    samples = result["samples"]
+    per_round = {name: [statistics.fmean(times) for times in
+                        zip(*(samples[f"{name} #{i}"] for i in range(COPIES)))]
+                 for name in libraries}  # each library's mean over its copies, round by round
+    accuracy = {name: copies[0][name].accuracy(x, y) for name in libraries}
+    ms = {name: statistics.median(times) * 1e3 for name, times in per_round.items()}
+    ratios = {name: statistics.median(g / t for g, t in zip(per_round["glassgrad"], times))
+              for name, times in per_round.items() if name != "glassgrad"}
     names = {"glassgrad": "glassgrad", "torch": "PyTorch", "numpy": "NumPy by hand"}
     rows = []
     for key, label in names.items():
@@ -122,8 +138,10 @@ def main(quick=False):
                 "DataLoader and all",
                 ["library", "ms per epoch", f"train accuracy after {epochs} epochs",
                  "glassgrad's time / this", "goal", "met"], rows,
-                notes=[f"Medians of {repeats} interleaved epochs; each ratio is the median of "
-                       "ratios between neighbouring runs."])
+                notes=[f"Medians of {repeats} interleaved rounds of one epoch per copy "
+                       f"({COPIES} copies of each model; a library's time in a round is the "
+                       "mean over its copies); each ratio is the median of the rounds' "
+                       "ratios."])
     goals = [(GOALS[key], ratios[key]) for key in ("torch", "numpy")]
     return {"ms_per_epoch": ms, "ratios": ratios, "accuracy": accuracy, "epochs": epochs,
             "goals": [goal.as_dict(ratio) for goal, ratio in goals],
