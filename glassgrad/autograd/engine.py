@@ -23,7 +23,7 @@ from sys import getrefcount
 import numpy as np
 
 from . import function as _function_module
-from .function import _OUTPUT, AccumulateGrad
+from .function import _OUTPUT, AccumulateGrad, _ndarray
 from .grad_mode import GradMode
 
 __all__ = ["run_backward", "grad"]
@@ -33,7 +33,6 @@ def _tensor_class():
     return _function_module.Tensor  # registered by tensor.py, which imports this package
 
 
-_ndarray = np.ndarray
 _ONES = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64)}
 
 

@@ -6,23 +6,19 @@ from .metrics import get_metric
 
 __all__ = ["split_batch", "layer_groups", "EpochAccumulator"]
 
-_PAIRS = (tuple, list)
-
 
 def split_batch(batch, need_target=True):
     """``(inputs, target)`` from a batch: a pair (x, y), a list [x, y], or (for predict) x alone."""
-    if type(batch) in _PAIRS and len(batch) == 2:  # (x, y), as a DataLoader yields it
-        return batch
-    if isinstance(batch, Tensor):
+    if isinstance(batch, (tuple, list)):  # (x, y), as a DataLoader yields it: checked first
+        if len(batch) >= 2:
+            return batch[0], batch[1]
+        if len(batch) == 1 and not need_target:
+            return batch[0], None
+    elif isinstance(batch, Tensor):
         if need_target:
             raise ValueError("Trainer: a training batch must be a pair (inputs, target), got a "
                              f"single tensor of shape {tuple(batch.shape)}")
         return batch, None
-    if isinstance(batch, (tuple, list)) and len(batch) >= 1:
-        if len(batch) >= 2:
-            return batch[0], batch[1]
-        if not need_target:
-            return batch[0], None
     raise ValueError("Trainer: a batch must be a pair (inputs, target), e.g. from "
                      f"DataLoader(TensorDataset(x, y)); got {type(batch).__name__}"
                      f"{'' if not hasattr(batch, '__len__') else f' of length {len(batch)}'}")

@@ -279,8 +279,7 @@ class Trainer:
             call("on_after_backward")
             loss_value = loss.item()
             update_epoch_sums(output, target, loss_value)
-            window_done = (accumulate == 1 or (batch_idx + 1) % accumulate == 0
-                           or batch_idx + 1 == n_batches)
+            window_done = (batch_idx + 1) % accumulate == 0 or batch_idx + 1 == n_batches
             if window_done:
                 if not self._optimizer_step(loss_value, step_start):
                     return
@@ -321,8 +320,7 @@ class Trainer:
             row.update(extra)
         row["time"] = time.perf_counter() - step_start
         self.history.log_step(row)
-        if self._scheduler_config is not None:
-            self._step_scheduler("step")
+        self._step_scheduler("step")
         return True
 
     def gradient_norms(self):
