@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-__all__ = ["machine", "torch_module", "time_once", "interleave", "Goal", "fmt_ratio", "print_table",
-           "goal_rows", "digits", "random_classification"]
+__all__ = ["machine", "torch_module", "time_once", "interleave", "middle_half", "Goal", "fmt_ratio",
+           "fmt_spread", "print_table", "goal_rows", "digits", "random_classification"]
 
 
 def machine():
@@ -59,8 +59,9 @@ def interleave(runs, repeats, warmup=1, reference="glassgrad", settle=0.02):
 
     Returns:
         ``{"seconds": {name: median seconds}, "ratios": {name: median of reference / name},
-        "rounds": repeats, "samples": {name: [seconds of each round]}}``; ``ratios[name]``
-        above 1 means the reference is slower than it.
+        "spreads": {name: middle half of the per-round ratios}, "rounds": repeats,
+        "samples": {name: [seconds of each round]}}``; ``ratios[name]`` above 1 means the
+        reference is slower than it.
     """
     names = list(runs)
     for _ in range(warmup):
@@ -80,7 +81,18 @@ def interleave(runs, repeats, warmup=1, reference="glassgrad", settle=0.02):
             ratios[name].append(taken[reference] / taken[name])
     return {"seconds": {name: statistics.median(s) for name, s in samples.items()},
             "ratios": {name: statistics.median(r) for name, r in ratios.items()},
+            "spreads": {name: middle_half(r) for name, r in ratios.items()},
             "rounds": repeats, "samples": samples}
+
+
+def middle_half(values):
+    """The first and third quartiles of ``values``: the range that holds the middle half of the
+    rounds' ratios. A verdict is taken on the median; this range says how far one run's median
+    can be trusted (a goal inside it is met in some runs and missed in others)."""
+    if len(values) < 2:
+        return (values[0], values[0]) if values else None
+    first, _, third = statistics.quantiles(values, n=4, method="inclusive")
+    return first, third
 
 
 class Goal:
@@ -99,12 +111,18 @@ class Goal:
     def text(self):
         return f"<= {self.limit:.2f}x"
 
-    def as_dict(self, ratio):
-        return {"label": self.label, "ratio": ratio, "limit": self.limit, "met": self.met(ratio)}
+    def as_dict(self, ratio, spread=None):
+        return {"label": self.label, "ratio": ratio, "middle_half": spread, "limit": self.limit,
+                "met": self.met(ratio)}
 
 
 def fmt_ratio(ratio):
     return f"{ratio:.2f}x"
+
+
+def fmt_spread(spread):
+    """``1.14-1.22x`` for a (first, third) quartile pair; empty when there is none."""
+    return "" if spread is None else f"{spread[0]:.2f}-{spread[1]:.2f}x"
 
 
 def print_table(title, header, rows, notes=()):
@@ -133,9 +151,13 @@ def _is_number(cell):
 
 
 def goal_rows(goals):
-    """Rows ``[comparison, measured, goal, met]`` for a list of ``(Goal, ratio)``."""
-    return [[goal.label, fmt_ratio(ratio), goal.text(), goal.verdict(ratio)]
-            for goal, ratio in goals]
+    """Rows ``[comparison, measured, middle half of rounds, goal, met]`` for a list of
+    ``(Goal, ratio)`` or ``(Goal, ratio, spread)`` (``spread``: see ``middle_half``)."""
+    rows = []
+    for goal, ratio, *spread in goals:
+        rows.append([goal.label, fmt_ratio(ratio), fmt_spread(spread[0] if spread else None),
+                     goal.text(), goal.verdict(ratio)])
+    return rows
 
 
 def digits():

@@ -20,7 +20,16 @@ The goals: glassgrad at most 0.65x PyTorch's time and at most 1.15x the NumPy ba
 import statistics
 
 import numpy as np
-from _harness import Goal, digits, fmt_ratio, goal_rows, interleave, print_table, torch_module
+from _harness import (
+    Goal,
+    digits,
+    fmt_ratio,
+    goal_rows,
+    interleave,
+    middle_half,
+    print_table,
+    torch_module,
+)
 from _numpy_nets import MLP
 from _numpy_nets import Trainer as NumpyTrainer
 
@@ -125,8 +134,10 @@ def main(quick=False):
                  for name in libraries}  # each library's mean over its copies, round by round
     accuracy = {name: copies[0][name].accuracy(x, y) for name in libraries}
     ms = {name: statistics.median(times) * 1e3 for name, times in per_round.items()}
-    ratios = {name: statistics.median(g / t for g, t in zip(per_round["glassgrad"], times))
-              for name, times in per_round.items() if name != "glassgrad"}
+    round_ratios = {name: [g / t for g, t in zip(per_round["glassgrad"], times)]
+                    for name, times in per_round.items() if name != "glassgrad"}
+    ratios = {name: statistics.median(r) for name, r in round_ratios.items()}
+    spreads = {name: middle_half(r) for name, r in round_ratios.items()}
     names = {"glassgrad": "glassgrad", "torch": "PyTorch", "numpy": "NumPy by hand"}
     rows = []
     for key, label in names.items():
@@ -142,9 +153,9 @@ def main(quick=False):
                        f"({COPIES} copies of each model; a library's time in a round is the "
                        "mean over its copies); each ratio is the median of the rounds' "
                        "ratios."])
-    goals = [(GOALS[key], ratios[key]) for key in ("torch", "numpy")]
+    goals = [(GOALS[key], ratios[key], spreads[key]) for key in ("torch", "numpy")]
     return {"ms_per_epoch": ms, "ratios": ratios, "accuracy": accuracy, "epochs": epochs,
-            "goals": [goal.as_dict(ratio) for goal, ratio in goals],
+            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
             "goal_rows": goal_rows(goals)}
 
 

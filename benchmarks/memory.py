@@ -183,7 +183,7 @@ def main(quick=False):
     return {"peak_mb": peak, "after_import_mb": after, "peak_ratio": peak_ratio,
             "import_ms": inside, "process_ms": whole, "import_ratio": import_ratio,
             "process_ratio": whole_ratio, "import_ratios": import_ratios,
-            "goals": [goal.as_dict(ratio) for goal, ratio in goals],
+            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
             "goal_rows": goal_rows(goals)}
 
 

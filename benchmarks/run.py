@@ -64,7 +64,8 @@ def main(argv=None):
                      "keeps about one core busy): other processes shared the CPU, and BLAS "
                      "threads suffer most from that; rerun on a quiet machine.")
     print_table("summary: the goals of issue 7",
-                ["benchmark", "comparison", "measured", "goal", "met"], summary, notes=notes)
+                ["benchmark", "comparison", "measured", "middle half of rounds", "goal", "met"],
+                summary, notes=notes)
     return results
 
 
