@@ -18,7 +18,8 @@ import time
 import numpy as np
 
 __all__ = ["machine", "torch_module", "time_once", "interleave", "middle_half", "Goal", "fmt_ratio",
-           "fmt_spread", "print_table", "goal_rows", "digits", "random_classification"]
+           "fmt_spread", "print_table", "goal_rows", "goal_dicts", "digits",
+           "random_classification"]
 
 
 def machine():
@@ -154,10 +155,20 @@ def goal_rows(goals):
     """Rows ``[comparison, measured, middle half of rounds, goal, met]`` for a list of
     ``(Goal, ratio)`` or ``(Goal, ratio, spread)`` (``spread``: see ``middle_half``)."""
     rows = []
-    for goal, ratio, *spread in goals:
-        rows.append([goal.label, fmt_ratio(ratio), fmt_spread(spread[0] if spread else None),
-                     goal.text(), goal.verdict(ratio)])
+    for goal, ratio, spread in map(_with_spread, goals):
+        rows.append([goal.label, fmt_ratio(ratio), fmt_spread(spread), goal.text(),
+                     goal.verdict(ratio)])
     return rows
+
+
+def goal_dicts(goals):
+    """The same goals as dictionaries (for the results ``run.py`` returns)."""
+    return [goal.as_dict(ratio, spread) for goal, ratio, spread in map(_with_spread, goals)]
+
+
+def _with_spread(measured):
+    """``(Goal, ratio, spread)`` from ``(Goal, ratio)`` (spread None) or itself."""
+    return measured if len(measured) == 3 else (*measured, None)
 
 
 def digits():

@@ -11,7 +11,7 @@ The goal: glassgrad at most 1.3x the NumPy baseline's time.
 """
 
 import numpy as np
-from _harness import Goal, fmt_ratio, goal_rows, interleave, print_table, torch_module
+from _harness import Goal, fmt_ratio, goal_dicts, goal_rows, interleave, print_table, torch_module
 from _numpy_conv import Step
 
 BATCH = 64
@@ -104,7 +104,7 @@ def main(quick=False):
                 notes=[f"Medians of {repeats} interleaved steps (forward, backward, Adam)."])
     goals = [(GOAL, ratios["numpy"], result["spreads"]["numpy"])]
     return {"ms_per_step": ms, "ratios": ratios,
-            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
+            "goals": goal_dicts(goals),
             "goal_rows": goal_rows(goals)}
 
 

@@ -24,6 +24,7 @@ from _harness import (
     Goal,
     digits,
     fmt_ratio,
+    goal_dicts,
     goal_rows,
     interleave,
     middle_half,
@@ -155,7 +156,7 @@ def main(quick=False):
                        "ratios."])
     goals = [(GOALS[key], ratios[key], spreads[key]) for key in ("torch", "numpy")]
     return {"ms_per_epoch": ms, "ratios": ratios, "accuracy": accuracy, "epochs": epochs,
-            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
+            "goals": goal_dicts(goals),
             "goal_rows": goal_rows(goals)}
 
 

@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from _harness import Goal, digits, fmt_ratio, goal_rows, print_table  # noqa: E402
+from _harness import Goal, digits, fmt_ratio, goal_dicts, goal_rows, print_table  # noqa: E402
 
 LIBRARIES = {"glassgrad": "glassgrad", "torch": "PyTorch", "numpy": "NumPy by hand"}
 PEAK_GOAL = Goal("glassgrad / PyTorch peak memory", 0.50)
@@ -183,7 +183,7 @@ def main(quick=False):
     return {"peak_mb": peak, "after_import_mb": after, "peak_ratio": peak_ratio,
             "import_ms": inside, "process_ms": whole, "import_ratio": import_ratio,
             "process_ratio": whole_ratio, "import_ratios": import_ratios,
-            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
+            "goals": goal_dicts(goals),
             "goal_rows": goal_rows(goals)}
 
 

@@ -9,7 +9,7 @@ row is the same arithmetic by hand (no graph at all), the floor. The goal: glass
 """
 
 import numpy as np
-from _harness import Goal, fmt_ratio, goal_rows, interleave, print_table, torch_module
+from _harness import Goal, fmt_ratio, goal_dicts, goal_rows, interleave, print_table, torch_module
 
 CHAIN = 100
 ELEMENTS = 16
@@ -89,7 +89,7 @@ def main(quick=False):
                        "ratios between neighbouring runs."])
     goals = [(GOAL, ratios["torch"], spreads["torch"])]
     return {"us_per_op": us, "ratios": ratios,
-            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
+            "goals": goal_dicts(goals),
             "goal_rows": goal_rows(goals)}
 
 

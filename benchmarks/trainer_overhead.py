@@ -22,7 +22,16 @@ also times the plain loop twice and prints that control ratio, which should read
 
 import statistics
 
-from _harness import Goal, digits, fmt_ratio, goal_rows, interleave, middle_half, print_table
+from _harness import (
+    Goal,
+    digits,
+    fmt_ratio,
+    goal_dicts,
+    goal_rows,
+    interleave,
+    middle_half,
+    print_table,
+)
 from _numpy_nets import MLP
 from digits_mlp import BATCH, SIZES, FrameworkLoop
 
@@ -99,7 +108,7 @@ def main(quick=False):
     goals = [(GOAL, ratio, middle_half(ratios_to_plain("trainer")))]
     return {"ms_per_epoch": ms, "ratio": ratio, "control_ratio": control,
             "one_epoch_a_fit_ratio": one_at_a_time, "accuracy": accuracy,
-            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
+            "goals": goal_dicts(goals),
             "goal_rows": goal_rows(goals)}
 
 

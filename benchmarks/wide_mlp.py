@@ -8,7 +8,15 @@ extra copies and temporaries. PyTorch is shown for reference (its own BLAS, all 
 The goal: glassgrad at most 1.1x the NumPy baseline's time.
 """
 
-from _harness import Goal, fmt_ratio, goal_rows, interleave, print_table, random_classification
+from _harness import (
+    Goal,
+    fmt_ratio,
+    goal_dicts,
+    goal_rows,
+    interleave,
+    print_table,
+    random_classification,
+)
 from digits_mlp import make_trainers
 
 SIZES = (1024, 1024, 1024, 10)
@@ -37,7 +45,7 @@ def main(quick=False):
                 notes=[f"Medians of {repeats} interleaved epochs of {steps} steps each."])
     goals = [(GOAL, ratios["numpy"], result["spreads"]["numpy"])]
     return {"ms_per_epoch": ms, "ratios": ratios,
-            "goals": [goal.as_dict(*measured) for goal, *measured in goals],
+            "goals": goal_dicts(goals),
             "goal_rows": goal_rows(goals)}
 
 

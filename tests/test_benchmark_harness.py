@@ -8,7 +8,14 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
 
-from _harness import Goal, fmt_spread, goal_rows, interleave, middle_half  # noqa: E402
+from _harness import (  # noqa: E402
+    Goal,
+    fmt_spread,
+    goal_dicts,
+    goal_rows,
+    interleave,
+    middle_half,
+)
 
 
 def test_middle_half_is_the_first_and_third_quartile():
@@ -25,7 +32,9 @@ def test_goal_rows_show_the_spread_when_given():
     assert with_spread == ["glassgrad / NumPy", "1.18x", "1.14-1.22x", "<= 1.15x", "**no**"]
     assert without == ["glassgrad / NumPy", "1.10x", "", "<= 1.15x", "yes"]
     assert fmt_spread(None) == ""
-    assert goal.as_dict(1.18, (1.14, 1.22))["middle_half"] == (1.14, 1.22)
+    with_spread, without = goal_dicts([(goal, 1.18, (1.14, 1.22)), (goal, 1.10)])
+    assert with_spread["middle_half"] == (1.14, 1.22) and not with_spread["met"]
+    assert without["middle_half"] is None and without["met"]
 
 
 def test_interleave_reports_a_spread_for_every_ratio():
