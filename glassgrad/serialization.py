@@ -13,6 +13,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Mapping
 
+from ._atomic import atomic_write
 from ._dtype import from_numpy_dtype
 from .device import check_device
 from .device import device as _device
@@ -140,42 +141,11 @@ def _check_metadata(metadata):
 
 def _atomic_save_file(arrays, path, metadata):
     """Write to a temporary file next to ``path``, fsync it, then rename it over ``path``."""
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save as save_bytes
 
-    folder = os.path.dirname(os.path.abspath(path))
-    import secrets  # here, not at the top: it loads hashlib, which `import glassgrad` never needs
-
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    open(temporary, "xb").close()  # claim the name (never clobber another file)
-    try:
-        save_file(arrays, temporary, metadata=metadata)
-        with open(temporary, "rb+") as handle:
-            handle.flush()
-            os.fsync(handle.fileno())  # the bytes are on disk before the rename makes them live
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder):
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    data = save_bytes(arrays, metadata=metadata)
+    with atomic_write(path, "wb") as handle:
+        handle.write(data)
 
 
 def _check_map_location(map_location):

@@ -1,6 +1,7 @@
 """glassgrad.save / glassgrad.load: safetensors round trips, interop with PyTorch, refusal of
 pickles and corrupt files, atomic writes."""
 
+import errno
 import io
 import os
 import pathlib
@@ -15,8 +16,10 @@ import safetensors
 import safetensors.numpy
 import safetensors.torch
 import torch
+from disk import fill, small_disk
 
 import glassgrad as gg
+import glassgrad._atomic
 
 DTYPES = [np.float32, np.float64, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
           np.bool_]
@@ -295,24 +298,36 @@ def test_dtypes_glassgrad_lacks_are_clear_errors(tmp_path):
 
 
 # ------------------------------------------------------------------ atomic writes
-@pytest.mark.parametrize("error", [OSError, KeyboardInterrupt])
-def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch, error):
+def test_a_save_onto_a_full_disk_keeps_the_previous_checkpoint(tmp_path):
+    """A real file system that fills up halfway through the new file (ENOSPC)."""
+    with small_disk(tmp_path / "disk", size_kb=64) as disk:
+        path = disk / "ckpt.safetensors"
+        old = {"w": gg.ones(3, 3)}
+        gg.save(old, path)
+        before = path.read_bytes()
+        fill(disk, leave_bytes=8192)
+        with pytest.raises(OSError) as caught:
+            gg.save({"w": gg.zeros(64, 64), "b": gg.zeros(64)}, path)   # 16 KiB: does not fit
+        assert caught.value.errno == errno.ENOSPC
+        assert path.read_bytes() == before  # the old checkpoint is untouched
+        assert _files(disk) == [".filler", "ckpt.safetensors"]  # and no temporary file is left
+        _assert_same(gg.load(path), old)
+
+
+def test_ctrl_c_during_a_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "ckpt.safetensors"
     old = {"w": gg.ones(3, 3)}
     gg.save(old, path)
     before = path.read_bytes()
 
-    def interrupted(tensor_dict, filename, metadata=None):
-        data = safetensors.numpy.save(tensor_dict, metadata=metadata)
-        with open(filename, "wb") as handle:
-            handle.write(data[: len(data) // 2])  # halfway through the new file ...
-        raise error("interrupted (simulated)")
+    def interrupted(descriptor):   # the new bytes are written, not yet on disk nor renamed
+        raise KeyboardInterrupt("interrupted (simulated)")
 
-    monkeypatch.setattr(safetensors.numpy, "save_file", interrupted)
-    with pytest.raises(error, match="simulated"):
+    monkeypatch.setattr(glassgrad._atomic.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt, match="simulated"):
         gg.save({"w": gg.zeros(3, 3), "b": gg.zeros(3)}, path)
-    assert path.read_bytes() == before  # ... the old checkpoint is untouched
-    assert _files(tmp_path) == ["ckpt.safetensors"]  # and no temporary file is left
+    assert path.read_bytes() == before
+    assert _files(tmp_path) == ["ckpt.safetensors"]
     _assert_same(gg.load(path), old)
 
 

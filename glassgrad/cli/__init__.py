@@ -43,7 +43,22 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run the command line; returns the exit code (0 ok, 2 bad input, 130 interrupted)."""
+    """Run the command line; returns the exit code (0 ok, 2 bad input, 130 interrupted).
+
+    Every problem with the user's input or files (a bad option or table, a run folder or
+    checkpoint glassgrad did not write, a full disk, a missing permission) is one line on stderr
+    and exit code 2. Ctrl-C while the command is still importing its libraries exits 130 quietly;
+    during training the Trainer saves a checkpoint first (see ``glassgrad train``).
+    """
+    try:
+        return _run_command(argv)
+    except KeyboardInterrupt:
+        print("glassgrad: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run_command(argv):
+    from ..run_folder import RunFolderError
     from ..tabular import DataError
     from ..train.checkpoint import CheckpointError
 
@@ -54,10 +69,24 @@ def main(argv=None):
         return stop.code
     try:
         return args.run(args) or 0
-    except (DataError, UsageError, CheckpointError) as error:
-        message = " ".join(str(error).split())
-        print(f"glassgrad: error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("glassgrad: interrupted", file=sys.stderr)
-        return 130
+    except (DataError, UsageError, CheckpointError, RunFolderError) as error:
+        return _fail(str(error))
+    except OSError as error:     # a full disk, a missing permission, a folder that vanished
+        return _fail(_describe_os_error(error))
+
+
+def _fail(message):
+    message = " ".join(message.split())
+    print(f"glassgrad: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _describe_os_error(error):
+    """``<path>: <what the system said>`` (both paths for a rename), with a hint for a full disk."""
+    import errno
+
+    where = ": ".join(str(name) for name in (error.filename, error.filename2) if name)
+    text = f"{where}: {error.strerror or error}" if where else str(error.strerror or error)
+    if error.errno == errno.ENOSPC:
+        text += "; free some space and run the command again (files already saved are intact)"
+    return text

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from .._atomic import atomic_write
 from . import UsageError
 from .runs import load_run
 
@@ -86,9 +87,7 @@ def evaluate_model(model, preprocessor, frame):
 
 def run_predict(args):
     output = args.output or f"{os.path.splitext(args.csv)[0]}.predictions.csv"
-    if os.path.exists(output) and not args.overwrite:
-        raise UsageError(f"{output} already exists; choose another --output, or pass "
-                         "--overwrite to replace it")
+    _check_output_file(output, args.overwrite)
     _, model, preprocessor = load_run(args.run_dir)
     frame = _read_rows(args.csv)
     values, probabilities = predictions(model, preprocessor, frame)
@@ -97,11 +96,23 @@ def run_predict(args):
     if probabilities is not None:
         for i, label in enumerate(preprocessor.classes_):
             result[f"probability_{label}"] = probabilities[:, i]
-    temporary = f"{output}.tmp"
-    result.to_csv(temporary, index=False)
-    os.replace(temporary, output)
+    with atomic_write(output, newline="") as handle:
+        result.to_csv(handle, index=False)
     print(f"wrote {len(result)} predictions to {output}")
     return 0
+
+
+def _check_output_file(output, overwrite):
+    """Refuse, before any work, an output that cannot or must not be written."""
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {output}: the folder {folder} does not exist; create it "
+                         "or choose another --output")
+    if os.path.isdir(output):
+        raise UsageError(f"--output {output} is a folder; give the path of a CSV file to write")
+    if os.path.exists(output) and not overwrite:
+        raise UsageError(f"{output} already exists; choose another --output, or pass "
+                         "--overwrite to replace it")
 
 
 def run_evaluate(args):

@@ -2,8 +2,9 @@
 
 import os
 
+from ..run_folder import METRICS, read_config
 from . import UsageError
-from .runs import read_config
+from .runs import run_folder_lock
 
 
 def add_parser(commands):
@@ -19,13 +20,14 @@ def write_report(folder):
     """Build the report; a run without metrics (interrupted before one epoch) gets a clear error."""
     from ..viz.report import build_report
 
-    if not os.path.exists(os.path.join(folder, "metrics.csv")):
+    if not os.path.exists(os.path.join(folder, METRICS)):
         raise UsageError(f"{folder} has no metrics.csv yet: the run has not finished an epoch")
     return build_report(folder)
 
 
 def run(args):
     read_config(args.run_dir)
-    path = write_report(args.run_dir)
+    with run_folder_lock(args.run_dir):   # not while a training writes the folder
+        path = write_report(args.run_dir)
     print(f"wrote {path}")
     return 0

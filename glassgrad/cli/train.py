@@ -7,26 +7,29 @@ validation loss, and the test metrics at the end.
 
 import argparse
 import datetime
+import math
 import os
 import sys
 
-from . import UsageError
-from .runs import (
+from ..run_folder import (
+    ACTIVATIONS,
     CONFIG,
     MODEL,
+    OPTIMIZERS,
     RESULTS,
+    SCHEDULERS,
+    inside_run,
+    read_config,
+)
+from . import UsageError
+from .runs import (
     build_mlp,
     check_output_folder,
+    claim_run_dir,
     clear_run,
-    default_run_dir,
-    read_config,
+    run_folder_lock,
     write_json,
 )
-
-# the names of glassgrad.models.ACTIVATIONS / OPTIMIZERS (not imported: --help stays fast)
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu", "elu", "leaky_relu", "identity")
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
-SCHEDULERS = ("none", "step", "cosine", "plateau", "onecycle")
 
 
 def add_parser(commands):
@@ -43,17 +46,18 @@ def add_parser(commands):
     parser.add_argument("--hidden", default="128,64", type=_sizes,
                         help="hidden layer sizes, comma-separated")
     parser.add_argument("--activation", default="relu", choices=ACTIVATIONS)
-    parser.add_argument("--dropout", default=0.0, type=float)
+    parser.add_argument("--dropout", default=0.0, type=_probability,
+                        help="dropout probability after each hidden layer, in [0, 1)")
     parser.add_argument("--epochs", default=100, type=_positive_int, help="at most this many")
     parser.add_argument("--batch-size", default=64, type=_positive_int)
     parser.add_argument("--lr", default="1e-3", type=_learning_rate,
                         help="learning rate, or 'auto' for the lr range test")
     parser.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
     parser.add_argument("--scheduler", default="none", choices=SCHEDULERS)
-    parser.add_argument("--weight-decay", default=0.0, type=float)
-    parser.add_argument("--patience", default=10, type=int,
+    parser.add_argument("--weight-decay", default=0.0, type=_non_negative_number)
+    parser.add_argument("--patience", default=10, type=_non_negative_int,
                         help="early stopping: epochs without a better validation loss")
-    parser.add_argument("--seed", default=0, type=int)
+    parser.add_argument("--seed", default=0, type=_non_negative_int)
     parser.add_argument("--out", help="the run folder (default runs/<data>-<n>)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a run already in --out")
@@ -76,25 +80,46 @@ def _sizes(text):
 
 
 def _positive_int(text):
+    return _integer(text, minimum=1, what="a positive integer")
+
+
+def _non_negative_int(text):
+    return _integer(text, minimum=0, what="an integer >= 0")
+
+
+def _integer(text, minimum, what):
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return value
+
+
+def _number(text, accept, what):
+    """A finite float that ``accept`` approves, or the argparse error naming ``what``."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and accept(value)):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def _probability(text):
+    return _number(text, lambda p: 0 <= p < 1, "a probability in [0, 1), like 0.2")
+
+
+def _non_negative_number(text):
+    return _number(text, lambda x: x >= 0, "a finite number >= 0")
 
 
 def _learning_rate(text):
     if text == "auto":
         return text
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number or 'auto', got {text!r}")
-    return value
+    return _number(text, lambda x: x > 0, "a finite positive number or 'auto'")
 
 
 def run(args):
@@ -111,16 +136,16 @@ def _run(args):
     settings = {key: getattr(args, key) for key in (
         "data", "target", "task", "hidden", "activation", "dropout", "epochs", "batch_size",
         "lr", "optimizer", "scheduler", "weight_decay", "patience", "seed")}
-    folder = args.out or default_run_dir(args.data)
-    check_output_folder(folder, args.overwrite)
-    return _train(settings, folder, overwrite=args.overwrite, quiet=args.quiet)
+    if args.out is not None:
+        check_output_folder(args.out, args.overwrite)   # early, before the data is read
+    return _train(settings, args.out, overwrite=args.overwrite, quiet=args.quiet)
 
 
 def _resume(folder, quiet):
     config = read_config(folder)
-    checkpoints = os.path.join(folder, "checkpoints")
+    checkpoints = inside_run(folder, "checkpoints")
     for name in ("interrupted", "last"):
-        if os.path.exists(os.path.join(checkpoints, f"{name}.json")):
+        if _has_checkpoint(os.path.join(checkpoints, name)):
             settings = {**config["settings"], "lr": config["lr_used"]}
             return _train(settings, folder, overwrite=True, quiet=quiet,
                           ckpt_path=os.path.join(checkpoints, name))
@@ -128,19 +153,17 @@ def _resume(folder, quiet):
                      "checkpoints/interrupted)")
 
 
+def _has_checkpoint(path):
+    from glassgrad.train.checkpoint import checkpoint_paths
+
+    return all(os.path.isfile(file) for file in checkpoint_paths(path))
+
+
 def _train(settings, folder, overwrite, quiet, ckpt_path=None):
-    """Prepare everything that can fail on bad input first; only then touch ``folder``."""
+    """Prepare everything that can fail on bad input first; only then touch ``folder``, which
+    is held by this process (``run_folder_lock``) until the run is finished."""
     import glassgrad as gg
-    from glassgrad import nn
     from glassgrad.tabular import TabularPreprocessor, prepare, split
-    from glassgrad.train import (
-        EarlyStopping,
-        ModelCheckpoint,
-        TerminateOnNaN,
-        Trainer,
-        WeightMonitor,
-    )
-    from glassgrad.utils.data import DataLoader, TensorDataset
 
     frame, target, task = prepare(settings["data"], settings["target"], settings["task"])
     settings = {**settings, "target": target, "task": task}
@@ -153,10 +176,30 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
         y = preprocessor.encode_target(part[target])
         parts[name] = (x, gg.from_numpy(y if task == "classification" else y.reshape(-1, 1)))
 
-    if ckpt_path is None:
-        if overwrite:
-            clear_run(folder)
-        os.makedirs(folder, exist_ok=True)
+    if folder is None:
+        folder = claim_run_dir(settings["data"])
+    with run_folder_lock(folder):
+        if ckpt_path is None:
+            check_output_folder(folder, overwrite)   # again: no other process can write now
+            if overwrite:
+                clear_run(folder)
+        return _fit(settings, folder, preprocessor, parts, test_frame, quiet, ckpt_path)
+
+
+def _fit(settings, folder, preprocessor, parts, test_frame, quiet, ckpt_path):
+    """Build the model, optimizer and Trainer, train, and finish the run folder."""
+    import glassgrad as gg
+    from glassgrad import nn
+    from glassgrad.train import (
+        EarlyStopping,
+        ModelCheckpoint,
+        TerminateOnNaN,
+        Trainer,
+        WeightMonitor,
+    )
+    from glassgrad.utils.data import DataLoader, TensorDataset
+
+    task, target = settings["task"], settings["target"]
     gg.manual_seed(settings["seed"])
     model = build_mlp(preprocessor.n_features_out_, settings["hidden"], preprocessor.n_outputs_,
                       settings["activation"], settings["dropout"])
@@ -199,23 +242,38 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
         print(f"Stopped by Ctrl-C at step {trainer.global_step}; the checkpoint is in "
               f"{folder}/checkpoints. Continue with: glassgrad train --resume {folder}")
         return 130
-    gg.save(model.state_dict(), os.path.join(folder, MODEL))
+    return _finish(folder, model, preprocessor, test_frame, trainer, callbacks[0])
+
+
+def _finish(folder, model, preprocessor, test_frame, trainer, stopper):
+    """Write the final weights, the test predictions, the results and the report."""
+    import glassgrad as gg
+
+    from .._atomic import atomic_write
     from .predict import evaluate_model, predictions
 
+    gg.save(model.state_dict(), os.path.join(folder, MODEL))
     values, _ = predictions(model, preprocessor, test_frame)
-    test_rows = {"true": test_frame[target].to_numpy(), "predicted": values}
+    test_rows = {"true": test_frame[preprocessor.target].to_numpy(), "predicted": values}
     import pandas as pd
 
-    pd.DataFrame(test_rows).to_csv(os.path.join(folder, "test_predictions.csv"), index=False)
+    with atomic_write(os.path.join(folder, "test_predictions.csv"), newline="") as handle:
+        pd.DataFrame(test_rows).to_csv(handle, index=False)
     results = {"test": evaluate_model(model, preprocessor, test_frame),
                "epochs_run": trainer.current_epoch, "steps": trainer.global_step,
                "stopped_because": trainer.stop_reason or "reached --epochs",
-               "best_epoch": _one_based(callbacks[0].best_epoch),
-               "best_val_loss": callbacks[0].best_score}
+               "best_epoch": _one_based(stopper.best_epoch),
+               "best_val_loss": stopper.best_score if stopper.best_epoch is not None else None}
     write_json(os.path.join(folder, RESULTS), results)
     from .report import write_report
 
-    write_report(folder)
+    try:
+        write_report(folder)
+    except OSError as error:
+        raise UsageError(f"the run is trained and saved in {folder} (weights, checkpoints, "
+                         f"results), but its report could not be written: {error.filename}: "
+                         f"{error.strerror}; free some space, then run `glassgrad report "
+                         f"{folder}`") from None
     _summarise(results, trainer, folder)
     return 0
 

@@ -18,7 +18,7 @@ names and their order are Lightning's:
 Every hook receives ``(trainer, model, ...)``. A callback stops training by setting
 ``trainer.should_stop = True``; set in ``on_before_backward`` or ``on_before_optimizer_step``,
 it also prevents that step's update (this is how ``TerminateOnNaN`` keeps the weights finite).
-A callback with state worth resuming returns it from ``state_dict`` (JSON-serialisable values).
+A callback with state worth resuming returns it from ``state_dict`` (numbers, strings, lists, dicts and tensors).
 ``trainer.current_epoch`` and ``batch_idx`` count from 0, as in Lightning; messages meant for
 people count epochs, steps and batches from 1.
 """
@@ -126,6 +126,10 @@ def _is_better(mode, value, best, min_delta):
     return value > best + min_delta
 
 
+def _optional_int(value):
+    return None if value is None else int(value)
+
+
 def _check_mode(owner, mode):
     if mode not in ("min", "max"):
         raise ValueError(f"{owner}: mode must be 'min' or 'max', got {mode!r}")
@@ -204,11 +208,21 @@ class EarlyStopping(Callback):
             model.load_state_dict(self.best_weights)
 
     def state_dict(self):
+        """The counters, the best score and epoch, and (with ``restore_best_weights``) the best
+        epoch's weights: a resumed run must end with the same weights as an uninterrupted one."""
         return {"wait_count": self.wait_count, "best_score": self.best_score,
-                "best_epoch": self.best_epoch, "stopped_epoch": self.stopped_epoch}
+                "best_epoch": self.best_epoch, "stopped_epoch": self.stopped_epoch,
+                "best_weights": self.best_weights}
 
     def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
+        self.wait_count = int(state_dict["wait_count"])
+        self.best_score = float(state_dict["best_score"])
+        self.best_epoch = _optional_int(state_dict["best_epoch"])
+        self.stopped_epoch = _optional_int(state_dict["stopped_epoch"])
+        best_weights = state_dict.get("best_weights")
+        if best_weights is not None:
+            best_weights = {name: value.clone() for name, value in best_weights.items()}
+        self.best_weights = best_weights
 
     def __repr__(self):
         return (f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "

@@ -18,6 +18,8 @@ Example:
 import csv
 import os
 
+from .._atomic import atomic_write
+
 __all__ = ["History"]
 
 
@@ -62,21 +64,31 @@ class History:
         rows.sort(key=lambda row: (row.get("step", 0), row["kind"] == "epoch"))
         columns = ["kind", *dict.fromkeys(["epoch", "step", *self.keys("step"),
                                            *self.keys("epoch")])]
-        temporary = f"{path}.tmp"
-        with open(temporary, "w", newline="") as handle:
+        with atomic_write(path, newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(temporary, path)
 
     @classmethod
     def from_csv(cls, path):
-        """Read a ``metrics.csv`` written by ``to_csv`` back into a History."""
+        """Read a ``metrics.csv`` written by ``to_csv`` back into a History.
+
+        Every row must have ``kind`` "step" or "epoch" and every other cell must be a number or
+        empty; anything else is a ValueError naming the file, the line and the column.
+        """
         history = cls()
-        with open(path, newline="") as handle:
-            for row in csv.DictReader(handle):
+        name = os.path.basename(path)
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if "kind" not in (reader.fieldnames or ()):
+                raise ValueError(f"{name} has no 'kind' column: not a glassgrad metrics file")
+            for row in reader:
                 kind = row.pop("kind")
-                values = {key: _number(value) for key, value in row.items() if value != ""}
+                if kind not in ("step", "epoch") or None in row:
+                    raise ValueError(f"{name}, line {reader.line_num}: expected a step or epoch "
+                                     "row with one cell per column")
+                values = {key: _number(value, name, reader.line_num, key)
+                          for key, value in row.items() if value not in ("", None)}
                 (history.steps if kind == "step" else history.epochs).append(values)
         return history
 
@@ -95,15 +107,16 @@ class History:
 
     @staticmethod
     def load_snapshots(path):
-        """The snapshots saved by ``save_snapshots``."""
+        """The snapshots saved by ``save_snapshots``; a file laid out otherwise is a ValueError."""
         from safetensors import safe_open
 
+        name = os.path.basename(path)
         with safe_open(path, framework="numpy") as handle:
-            epochs = [int(e) for e in handle.metadata()["epochs"].split(",") if e]
+            epochs = _snapshot_epochs(handle.metadata(), name)
             snapshots = [{"epoch": epoch, "weights": {}, "grads": {}} for epoch in epochs]
             for key in handle.keys():
-                index, kind, name = key.split("/", 2)
-                snapshots[int(index)][kind][name] = handle.get_tensor(key)
+                index, kind, layer = _snapshot_key(key, len(snapshots), name)
+                snapshots[index][kind][layer] = handle.get_tensor(key)
         return snapshots
 
     @classmethod
@@ -134,9 +147,33 @@ class History:
         return f"History({len(self.epochs)} epochs, {len(self.steps)} steps)"
 
 
-def _number(text):
-    """An int if the text is one, else a float."""
+def _number(text, name, line, column):
+    """An int if the text is one, else a float; a ValueError naming the cell otherwise."""
     try:
         return int(text)
     except ValueError:
+        pass
+    try:
         return float(text)
+    except ValueError:
+        raise ValueError(f"{name}, line {line}: column {column!r} holds {text[:40]!r}, not a "
+                         "number") from None
+
+
+def _snapshot_epochs(metadata, name):
+    """The epoch numbers a snapshot file's metadata lists (``"0,1,2"``)."""
+    text = (metadata or {}).get("epochs")
+    parts = [part for part in (text or "").split(",") if part]
+    if text is None or not all(part.isdigit() for part in parts):
+        raise ValueError(f"{name}: expected an 'epochs' list of whole numbers in its metadata")
+    return [int(part) for part in parts]
+
+
+def _snapshot_key(key, count, name):
+    """``(index, "weights" | "grads", layer)`` of a snapshot entry's key ``<i>/<kind>/<name>``."""
+    index, _, rest = key.partition("/")
+    kind, _, layer = rest.partition("/")
+    if not (index.isdigit() and int(index) < count and kind in ("weights", "grads") and layer):
+        raise ValueError(f"{name}: unexpected entry {key[:60]!r} (expected <snapshot>/weights/"
+                         f"<name> or <snapshot>/grads/<name>, with fewer than {count} snapshots)")
+    return int(index), kind, layer

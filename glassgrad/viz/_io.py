@@ -12,6 +12,8 @@ Example:
 import html
 import os
 
+from .._atomic import atomic_write
+
 __all__ = ["write_page", "write_figure", "save_png", "plotly_js_path", "figure_div"]
 
 _STYLE = """
@@ -32,10 +34,8 @@ def plotly_js_path(folder):
     os.makedirs(folder or ".", exist_ok=True)
     path = os.path.join(folder, "plotly.min.js")
     if not os.path.exists(path):
-        temporary = f"{path}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
+        with atomic_write(path, encoding="utf-8") as handle:
             handle.write(get_plotlyjs())
-        os.replace(temporary, path)
     return path
 
 
@@ -76,10 +76,8 @@ def write_page(path, title, sections, intro=None):
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             "<script src='plotly.min.js'></script>"
             f"<style>{_STYLE}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
+    with atomic_write(path, encoding="utf-8") as handle:
         handle.write(page)
-    os.replace(temporary, path)
     return path
 
 

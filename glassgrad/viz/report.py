@@ -15,11 +15,11 @@ them, with plotly.js in the same folder so that the page opens offline:
 """
 
 import html
-import json
 import os
 
 import numpy as np
 
+from ..run_folder import MODEL, RunFolderError, inside_run, read_config, read_results
 from ._io import write_page
 
 __all__ = ["build_report", "confusion_figure", "prediction_figure"]
@@ -32,9 +32,12 @@ def build_report(run_dir, path=None):
     """Write the report of the run in ``run_dir`` (to ``run_dir/report.html``); returns the path."""
     from ..train.history import History
 
-    config = _read_json(os.path.join(run_dir, "config.json"))
-    results = _read_json(os.path.join(run_dir, "results.json"), required=False) or {}
-    history = History.from_run(run_dir)
+    config = read_config(run_dir)
+    results = read_results(run_dir) or {}
+    try:
+        history = History.from_run(run_dir)
+    except ValueError as error:
+        raise RunFolderError(f"run folder {run_dir}: {error}") from None
     sections = [("The run", _summary_html(config, results))]
     sections += _figures(run_dir, config, history)
     name = os.path.basename(os.path.abspath(run_dir))
@@ -52,11 +55,9 @@ def _figures(run_dir, config, history):
     sections = []
     if history.epochs:
         sections.append(("Learning curves", plot_history(history)))
-    predictions = os.path.join(run_dir, "test_predictions.csv")
+    predictions = inside_run(run_dir, "test_predictions.csv")
     if os.path.exists(predictions):
-        import pandas as pd
-
-        frame = pd.read_csv(predictions)
+        frame = _read_predictions(run_dir, predictions, config)
         figure = (confusion_figure(frame, config) if config["task"] == "classification"
                   else prediction_figure(frame, config))
         sections.append(("Test set", figure))
@@ -147,15 +148,33 @@ def _load_model(run_dir, config):
     from ..serialization import load
 
     model = mlp(config["n_features"], config["hidden"], config["n_outputs"],
-                config["activation"], config.get("dropout", 0.0))
-    model.load_state_dict(load(os.path.join(run_dir, "model.safetensors")))
+                config["activation"], config["dropout"])
+    try:
+        model.load_state_dict(load(inside_run(run_dir, MODEL)))
+    except (OSError, RuntimeError, KeyError) as error:
+        raise RunFolderError(f"run folder {run_dir}: cannot load {MODEL}: {error}") from None
     return model
 
 
-def _read_json(path, required=True):
-    if not os.path.exists(path):
-        if required:
-            raise FileNotFoundError(f"{path} does not exist: not a glassgrad run folder")
-        return None
-    with open(path) as handle:
-        return json.load(handle)
+def _read_predictions(run_dir, path, config):
+    """``test_predictions.csv``: a ``true`` and a ``predicted`` column, numbers for a regression
+    and the run's own classes for a classification."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RunFolderError(f"run folder {run_dir}: cannot read test_predictions.csv: "
+                             f"{error}") from None
+    if not {"true", "predicted"} <= set(frame.columns):
+        raise RunFolderError(f"run folder {run_dir}: test_predictions.csv must have the columns "
+                             "'true' and 'predicted'")
+    if config["task"] == "classification":
+        classes = {str(c) for c in config["preprocessing"].get("classes") or []}
+        found = set(frame["true"].astype(str)) | set(frame["predicted"].astype(str))
+        if not found <= classes:
+            raise RunFolderError(f"run folder {run_dir}: test_predictions.csv holds labels that "
+                                 "are not among the run's classes")
+    elif not all(pd.api.types.is_numeric_dtype(frame[c]) for c in ("true", "predicted")):
+        raise RunFolderError(f"run folder {run_dir}: test_predictions.csv must hold numbers")
+    return frame
