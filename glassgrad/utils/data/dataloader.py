@@ -3,7 +3,8 @@
 Each epoch the sampler yields indices, a BatchSampler groups them, and the collate function turns
 the samples into one batch. Over a ``TensorDataset`` with ``default_collate`` a batch is one
 fancy-indexing per tensor (``t._data[indices]``) rather than ``batch_size`` lookups and a stack.
-With ``num_workers > 0`` worker processes fetch and collate batches; order is preserved.
+With ``num_workers > 0`` worker processes fetch and collate batches; order is preserved, and a
+worker that dies or raises stops the loop with an error (the protocol is in ``_workers.py``).
 """
 
 import math
@@ -11,31 +12,14 @@ import multiprocessing
 
 import numpy as np
 
-from ...random import manual_seed, numpy_generator
+from ...random import numpy_generator
 from ...tensor import Tensor
 from ._collate import default_collate, default_convert
+from ._workers import WorkerInfo, WorkerIterator, WorkerPool, get_worker_info
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info", "WorkerInfo"]
-
-_worker_info = None
-_worker_fetcher = None
-
-
-class WorkerInfo:
-    """What a worker process knows about itself: ``id``, ``num_workers``, ``seed``, ``dataset``."""
-
-    def __init__(self, **kwargs):
-        self.__dict__.update(kwargs)
-
-    def __repr__(self):
-        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
-
-
-def get_worker_info():
-    """The ``WorkerInfo`` of the current worker process, or None in the main process."""
-    return _worker_info
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -66,25 +50,6 @@ class _Fetcher:
         return self.collate_fn(self.dataset[index])
 
 
-def _worker_init(fetcher, counter, num_workers, base_seed, worker_init_fn):
-    """Run once in each worker: take an id, seed the global generator, call worker_init_fn."""
-    global _worker_fetcher, _worker_info
-    with counter.get_lock():
-        worker_id = counter.value
-        counter.value += 1
-    seed = base_seed + worker_id
-    manual_seed(seed)
-    _worker_fetcher = fetcher
-    _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
-                              dataset=fetcher.dataset)
-    if worker_init_fn is not None:
-        worker_init_fn(worker_id)
-
-
-def _worker_fetch(index):
-    return _worker_fetcher(index)
-
-
 class DataLoader:
     """Iterate over a dataset in batches.
 
@@ -96,16 +61,20 @@ class DataLoader:
         shuffle: reshuffle every epoch (from the global generator, or ``generator``).
         sampler: the index order (excludes ``shuffle``).
         batch_sampler: yields lists of indices (excludes batch_size, shuffle, sampler, drop_last).
-        num_workers: worker processes; 0 loads in the main process.
+        num_workers: worker processes; 0 loads in the main process. A worker that dies (exits,
+            segfaults, is killed) raises RuntimeError at once; an exception in a worker is
+            raised again here, same type, its message naming the worker.
         collate_fn: list of samples -> batch (default ``default_collate``).
         pin_memory: accepted for compatibility; no effect on CPU.
         drop_last: drop the last, short batch.
-        timeout: seconds to wait for a worker's batch (0: forever).
-        worker_init_fn: called with the worker id in each worker.
-        multiprocessing_context: a context or start-method name (default 'fork' where available).
+        timeout: seconds to wait for a worker's batch (0: as long as the workers live).
+        worker_init_fn: called with the worker id in each worker (seeded ``base_seed + id``).
+        multiprocessing_context: a context or start-method name (default 'fork' where available;
+            with 'spawn' the dataset, collate_fn and worker_init_fn must be picklable).
         generator: the Generator for shuffling and worker seeds.
-        prefetch_factor: accepted with workers (batches are requested in order).
-        persistent_workers: keep the workers alive between epochs.
+        prefetch_factor: batches requested ahead, per worker (default 2).
+        persistent_workers: keep the workers alive between epochs (until the loader and its
+            iterators are garbage-collected).
 
     Shape:
         a TensorDataset of ``(N, *)`` tensors gives batches ``[(B, *), ...]``.
@@ -253,31 +222,12 @@ class DataLoader:
         return ctx
 
     def _iter_workers(self, fetcher, base_seed):
+        """Batches from worker processes: this epoch's own, or the persistent ones."""
         pool = self._pool
-        if pool is None:
-            ctx = self._context()
-            counter = ctx.Value("i", 0)
-            pool = ctx.Pool(self.num_workers, initializer=_worker_init,
-                            initargs=(fetcher, counter, self.num_workers, base_seed,
-                                      self.worker_init_fn))
+        if pool is None or pool.closed:  # first epoch, not persistent, or a worker died
+            pool = WorkerPool(self._context(), fetcher, self.num_workers, base_seed,
+                              self.worker_init_fn)
             if self.persistent_workers:
                 self._pool = pool
-        results = pool.imap(_worker_fetch, self._index_sampler, chunksize=1)
-        try:
-            while True:
-                try:
-                    batch = results.next(self.timeout or None)
-                except StopIteration:
-                    break
-                except multiprocessing.TimeoutError:
-                    raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds")
-                yield batch
-        finally:
-            if not self.persistent_workers:
-                pool.terminate()
-                pool.join()
-
-    def __del__(self):
-        pool = self.__dict__.get("_pool")
-        if pool is not None:
-            pool.terminate()
+        return WorkerIterator(pool, self._index_sampler, self.prefetch_factor * self.num_workers,
+                              self.timeout, owns_pool=not self.persistent_workers)
