@@ -18,7 +18,8 @@ names and their order are Lightning's:
 Every hook receives ``(trainer, model, ...)``. A callback stops training by setting
 ``trainer.should_stop = True``; set in ``on_before_backward`` or ``on_before_optimizer_step``,
 it also prevents that step's update (this is how ``TerminateOnNaN`` keeps the weights finite).
-A callback with state worth resuming returns it from ``state_dict`` (numbers, strings, lists, dicts and tensors).
+A callback with state worth resuming returns it from ``state_dict`` (numbers, strings, lists,
+dicts and tensors).
 ``trainer.current_epoch`` and ``batch_idx`` count from 0, as in Lightning; messages meant for
 people count epochs, steps and batches from 1.
 """
@@ -223,6 +224,19 @@ class EarlyStopping(Callback):
         if best_weights is not None:
             best_weights = {name: value.clone() for name, value in best_weights.items()}
         self.best_weights = best_weights
+
+    def on_load_checkpoint(self, trainer, model, checkpoint):
+        """Refuse best weights that do not fit the model (a checkpoint from elsewhere)."""
+        if self.best_weights is None:
+            return
+        from .checkpoint import CheckpointError
+
+        expected = {name: tuple(value.shape) for name, value in model.state_dict().items()}
+        found = {name: tuple(getattr(value, "shape", ())) for name, value in
+                 self.best_weights.items()}
+        if found != expected:
+            raise CheckpointError("checkpoint: field 'callbacks.EarlyStopping.best_weights' does "
+                                  "not fit the model (other names or shapes)")
 
     def __repr__(self):
         return (f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "

@@ -1,15 +1,40 @@
-"""Training checkpoints: tensors in a safetensors file, everything else in a small JSON beside it.
+"""Training checkpoints: a manifest that names one complete generation of tensors and state.
 
 A checkpoint is a nested dict: the model's state dict, the optimizer's and scheduler's state
 dicts, the random generator's state, the epoch and step, the callbacks' states and the History.
-``save_checkpoint`` splits it in two: every tensor (and NumPy array) goes into
-``<name>.safetensors`` under its path in the dict (``model.0.weight``,
-``optimizer.state.0.exp_avg``), and the rest, with each tensor replaced by a reference to its
-entry, into ``<name>.json``. Tuples, dicts with int keys and non-finite floats are encoded so
-that ``load_checkpoint`` gives back exactly what was saved: a resumed run continues bit for bit.
+``save_checkpoint`` splits it in two: every tensor (and NumPy array) goes into a safetensors
+file under its path in the dict (``model.0.weight``, ``optimizer.state.0.exp_avg``), and the
+rest, with each tensor replaced by a reference to its entry, into a JSON file. The checkpoint
+named ``runs/a/checkpoints/last`` is three files in that folder::
 
-Both files are written atomically (temporary file, then rename), tensors first; nothing is ever
-unpickled on load.
+    last.json               the manifest: {"format": "glassgrad-checkpoint-2", "generation": 7,
+                            "tensors": "last.gen7.safetensors", "state": "last.gen7.json"}
+    last.gen7.safetensors   the tensors
+    last.gen7.json          {"format": "glassgrad-checkpoint-state-2", "generation": 7,
+                            "state": {"epoch": 3, "model": {"0.weight": {"__tensor__":
+                            "model.0.weight"}, ...}, ...}}
+
+The two data files change as one. A save writes generation 8 beside 7 under new names, each file
+flushed and fsync'ed, then the new manifest as ``last.gen8.tmp``, and switches it over
+``last.json`` with one ``os.replace``; only then are generation 7's files removed. If the save
+fails (a full disk, Ctrl-C), generation 8's files are removed and generation 7 is untouched; a
+process killed at any moment leaves a manifest naming a complete generation, and the next save
+removes whatever the killed one left. Names ending in ``.gen<number>`` are therefore reserved.
+
+In the JSON, values that JSON lacks are one-key objects (markers): ``{"__tensor__": name}``,
+``{"__tuple__": [...]}``, ``{"__items__": [[key, value], ...]}`` (a dict whose keys are not all
+strings, or whose keys look like markers) and ``{"__float__": "inf" | "-inf" | "nan"}``, so that
+``load_checkpoint`` gives back exactly what was saved: a resumed run continues bit for bit.
+
+Everything read is untrusted. Nothing is unpickled; the manifest may name only plain file names
+that resolve inside its own folder; each marker must be one of the four above, and each tensor
+reference must name a tensor of the file. What the fields mean is checked by their owners (the
+Trainer's ``_trainer_state``, ``ModelCheckpoint``) with ``glassgrad._schema``. A bad checkpoint
+raises one ``CheckpointError`` line, such as
+``checkpoint runs/a/checkpoints/last: field 'epoch' must be an integer >= 0, got 'three'``.
+
+Checkpoints of the first format (``last.json`` holding the state, beside ``last.safetensors``)
+still load; saving over one replaces it.
 
 Example:
     >>> save_checkpoint("runs/a/checkpoints/last", {"model": model.state_dict(), "epoch": 3})
@@ -20,68 +45,313 @@ Example:
 import json
 import math
 import os
+import re
 
 import numpy as np
 
+from .._atomic import fsync_folder, remove_quietly
+from .._schema import POSITIVE_INT, TEXT, check_document
 from ..serialization import load as load_tensors
 from ..serialization import save as save_tensors
 from ..tensor import Tensor
 
-__all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_paths", "CheckpointError"]
+__all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_paths", "remove_checkpoint",
+           "checkpoint_name", "is_plain_name", "CheckpointError", "CheckpointState"]
+
+MANIFEST_FORMAT = "glassgrad-checkpoint-2"
+STATE_FORMAT = "glassgrad-checkpoint-state-2"
+FIRST_FORMAT = "glassgrad-checkpoint-1"
+_MANIFEST = {"format": TEXT, "generation": POSITIVE_INT, "tensors": TEXT, "state": TEXT}
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+_RESERVED = re.compile(r".*\.gen\d+")
+_READ_ERRORS = (ValueError, OSError, RecursionError)
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint that is missing, incomplete or unreadable."""
+    """A checkpoint that is missing, incomplete, unreadable or not what glassgrad writes."""
 
 
-def checkpoint_paths(path):
-    """The (tensors, json) file paths of the checkpoint named ``path`` (suffix optional)."""
+class CheckpointState(dict):
+    """The dict ``load_checkpoint`` returns; ``source`` names the checkpoint, for messages."""
+
+    source = None
+
+
+# ---------------------------------------------------------------------- files and names
+def _split(path):
+    """(folder, name) of the checkpoint named ``path`` (suffix .json / .safetensors optional)."""
     path = os.fspath(path)
     for suffix in (".safetensors", ".json"):
         if path.endswith(suffix):
             path = path[:-len(suffix)]
-    return f"{path}.safetensors", f"{path}.json"
+            break
+    folder, name = os.path.split(path)
+    if not name or _RESERVED.fullmatch(name):
+        raise ValueError(f"{path!r} cannot name a checkpoint: a checkpoint needs a file name, "
+                         "and names ending in .gen<number> are kept for its generations' files")
+    return folder or ".", name
 
 
+def _source(folder, name):
+    """The checkpoint as messages name it."""
+    return name if folder == "." else os.path.join(folder, name)
+
+
+def _generation_names(name, generation):
+    """The files of one generation: (tensors, state, the manifest before its switch)."""
+    stem = f"{name}.gen{generation}"
+    return f"{stem}.safetensors", f"{stem}.json", f"{stem}.tmp"
+
+
+def _generations(folder, name):
+    """{generation: [file names]} for every generation file of ``name`` in ``folder``."""
+    pattern = re.compile(re.escape(name) + r"\.gen(\d{1,18})\.(safetensors|json|tmp)")
+    found = {}
+    for entry in os.listdir(folder) if os.path.isdir(folder) else ():
+        match = pattern.fullmatch(entry)
+        if match:
+            found.setdefault(int(match[1]), []).append(entry)
+    return found
+
+
+def is_plain_name(name):
+    """Whether ``name`` is a file name with no folder part: no ``/``, ``\\``, ``..`` or NUL."""
+    return (isinstance(name, str) and name not in ("", ".") and ".." not in name
+            and not any(character in name for character in "/\\\0")
+            and not os.path.isabs(name))
+
+
+def _resolves_inside(folder, name):
+    """Whether ``folder/name`` is, after following every symlink, directly inside ``folder``."""
+    real = os.path.realpath(os.path.join(folder, name))
+    return os.path.dirname(real) == os.path.realpath(folder)
+
+
+def _inside(folder, name, field):
+    """``folder/name`` for a plain ``name`` that resolves inside ``folder``, else the error."""
+    if not is_plain_name(name):
+        raise CheckpointError(f"field '{field}' must be a plain file name in the checkpoint's "
+                              f"folder (no folder part, '..' or NUL), got {_shown(name)}")
+    if not _resolves_inside(folder, name):
+        raise CheckpointError(f"field '{field}' names {name!r}, which leads out of {folder} "
+                              "(a symlink); a checkpoint only uses files of its folder")
+    return os.path.join(folder, name)
+
+
+def checkpoint_name(folder, name, field):
+    """The path of checkpoint ``name`` in ``folder``, for a name read from a checkpoint: a plain
+    file name (no folder part, ``..`` or NUL) whose files do not lead out of ``folder``; else a
+    CheckpointError that names ``field``."""
+    _inside(folder, name, field)
+    if _RESERVED.fullmatch(name):
+        raise CheckpointError(f"field '{field}' must name a checkpoint, got the file {name!r}")
+    for file in (f"{name}.json", f"{name}.safetensors"):
+        if not _resolves_inside(folder, file):
+            raise CheckpointError(f"field '{field}' names {name!r}, whose {file} leads out of "
+                                  f"{folder} (a symlink)")
+    return os.path.join(folder, name)
+
+
+def checkpoint_paths(path):
+    """The files that make up the checkpoint named ``path``: its manifest ``<name>.json``
+    first, then the tensors and state files the manifest names (a first-format checkpoint:
+    ``<name>.safetensors``). A checkpoint not saved yet is only its manifest's path, so
+    ``all(os.path.isfile(p) for p in checkpoint_paths(path))`` says whether it is complete.
+    Raises CheckpointError when the manifest exists but is unreadable or names a file outside
+    its folder."""
+    folder, name = _split(path)
+    manifest = os.path.join(folder, f"{name}.json")
+    if not os.path.isfile(manifest):
+        return (manifest,)
+    source = _source(folder, name)
+    files = _data_files(folder, name, _read_manifest(folder, name, source), source)
+    return (manifest, *(file for file in files if file is not None))
+
+
+def _read_manifest(folder, name, source):
+    """The manifest's JSON document (the manifest must not lead out of its folder)."""
+    if not _resolves_inside(folder, f"{name}.json"):
+        raise CheckpointError(f"checkpoint {source}: {name}.json leads out of {folder} (a "
+                              "symlink); a checkpoint only uses files of its folder")
+    return _read_json(os.path.join(folder, f"{name}.json"), source)
+
+
+def _data_files(folder, name, document, source):
+    """(tensors, state) paths named by a manifest; for the first format (tensors, None)."""
+    if not isinstance(document, dict) or document.get("format") not in (MANIFEST_FORMAT,
+                                                                         FIRST_FORMAT):
+        raise CheckpointError(f"checkpoint {source}: {name}.json is not a glassgrad checkpoint")
+    where = f"checkpoint {source}: manifest {name}.json"
+    if document["format"] == FIRST_FORMAT:
+        files = {"tensors": f"{name}.safetensors"}
+    else:
+        check_document(document, _MANIFEST, where, CheckpointError)
+        files = {"tensors": document["tensors"], "state": document["state"]}
+    try:
+        paths = [_inside(folder, file, field) for field, file in files.items()]
+    except CheckpointError as error:
+        raise CheckpointError(f"{where}: {error}") from None
+    return paths[0], paths[1] if len(paths) > 1 else None
+
+
+def _read_json(path, source):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except _READ_ERRORS as error:
+        raise CheckpointError(f"cannot read checkpoint {source}: {os.path.basename(path)}: "
+                              f"{error}") from error
+
+
+# ---------------------------------------------------------------------- saving
 def save_checkpoint(path, checkpoint):
-    """Save a nested dict of tensors, numbers, strings, lists and dicts as a checkpoint."""
+    """Save a dict of tensors, numbers, strings, None, lists, tuples and dicts as a checkpoint.
+
+    Returns the paths of its files (manifest, tensors, state). Either the whole new checkpoint
+    is saved, or (an exception) the previous one is left as it was.
+    """
+    if not isinstance(checkpoint, dict):
+        raise TypeError(f"a checkpoint is a dict, not {type(checkpoint).__name__}")
     tensors = {}
     document = _encode(checkpoint, "", tensors)
-    tensor_path, json_path = checkpoint_paths(path)
-    os.makedirs(os.path.dirname(tensor_path) or ".", exist_ok=True)
-    save_tensors(tensors, tensor_path)
-    temporary = f"{json_path}.tmp"
-    with open(temporary, "w") as handle:
-        json.dump({"format": "glassgrad-checkpoint-1", "state": document}, handle)
-    os.replace(temporary, json_path)
-    return tensor_path, json_path
-
-
-def load_checkpoint(path):
-    """Load a checkpoint written by ``save_checkpoint``; tensors come back as Tensors."""
-    tensor_path, json_path = checkpoint_paths(path)
-    for file in (json_path, tensor_path):
-        if not os.path.isfile(file):
-            raise CheckpointError(f"checkpoint {os.fspath(path)!r} is incomplete: {file} "
-                                  "does not exist")
+    folder, name = _split(path)
+    os.makedirs(folder, exist_ok=True)
+    generation = 1 + max(_generations(folder, name), default=0)
+    tensors_file, state_file, _ = _generation_names(name, generation)
+    created = []
     try:
-        with open(json_path) as handle:
+        _write_tensors(os.path.join(folder, tensors_file), tensors, created)
+        _write_state(os.path.join(folder, state_file),
+                     {"format": STATE_FORMAT, "generation": generation, "state": document},
+                     created)
+        _switch_manifest(folder, name, generation, created)
+    except BaseException:
+        if _live_generation(folder, name) != generation:   # (else the switch happened)
+            for path in created:
+                remove_quietly(path)
+        raise
+    _remove_other_generations(folder, name, keep=generation)
+    return tuple(os.path.join(folder, file)
+                 for file in (f"{name}.json", tensors_file, state_file))
+
+
+def _write_new(path, write, created):
+    """Create ``path`` (never over an existing file; noted in ``created``), fill it with
+    ``write(handle)`` and fsync it."""
+    with open(path, "xb") as handle:
+        created.append(path)
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_tensors(path, tensors, created):
+    _write_new(path, lambda handle: save_tensors(tensors, handle), created)
+
+
+def _write_state(path, document, created):
+    _write_new(path, lambda handle: handle.write(json.dumps(document).encode()), created)
+
+
+def _switch_manifest(folder, name, generation, created):
+    """Write the manifest naming ``generation`` and put it in place with one rename."""
+    tensors_file, state_file, temporary = _generation_names(name, generation)
+    manifest = {"format": MANIFEST_FORMAT, "generation": generation, "tensors": tensors_file,
+                "state": state_file}
+    temporary = os.path.join(folder, temporary)
+    _write_new(temporary, lambda handle: handle.write(json.dumps(manifest).encode()), created)
+    fsync_folder(folder)   # the new files' names are on disk before the manifest names them
+    os.replace(temporary, os.path.join(folder, f"{name}.json"))
+    fsync_folder(folder)
+
+
+def _live_generation(folder, name):
+    """The generation the manifest names now (None: none, or not readable)."""
+    try:
+        with open(os.path.join(folder, f"{name}.json"), encoding="utf-8") as handle:
             document = json.load(handle)
-        tensors = load_tensors(tensor_path)
-    except (ValueError, RuntimeError, OSError) as error:
-        raise CheckpointError(f"cannot read checkpoint {os.fspath(path)!r}: {error}") from error
-    if not isinstance(document, dict) or document.get("format") != "glassgrad-checkpoint-1":
-        raise CheckpointError(f"{json_path} is not a glassgrad checkpoint")
-    return _decode(document["state"], tensors)
+        return document.get("generation") if isinstance(document, dict) else None
+    except _READ_ERRORS:
+        return None
 
 
+def _remove_other_generations(folder, name, keep):
+    """After the switch: every other generation's files (and first-format tensors) go."""
+    stale = [file for generation, files in _generations(folder, name).items()
+             if generation != keep for file in files]
+    for file in [*stale, f"{name}.safetensors"]:
+        try:
+            _remove_inside(folder, file)
+        except OSError:
+            pass   # the new checkpoint is saved; the next save tries again
+
+
+def _remove_inside(folder, file):
+    """Remove ``folder/file`` if it exists and (symlinks followed) lies inside ``folder``."""
+    if is_plain_name(file) and _resolves_inside(folder, file):
+        remove_quietly(os.path.join(folder, file))
+
+
+def remove_checkpoint(path):
+    """Remove every file of the checkpoint named ``path``: the manifest first (from then on the
+    checkpoint no longer exists), then its generations. Only files of that checkpoint directly
+    inside its folder, resolving there, are ever touched."""
+    folder, name = _split(path)
+    _remove_inside(folder, f"{name}.json")
+    _remove_other_generations(folder, name, keep=None)
+
+
+# ---------------------------------------------------------------------- loading
+def load_checkpoint(path):
+    """Load a checkpoint written by ``save_checkpoint``: a ``CheckpointState`` (a dict) whose
+    tensors are Tensors. Raises CheckpointError for a missing, incomplete or bad checkpoint."""
+    folder, name = _split(path)
+    source = _source(folder, name)
+    if not os.path.isfile(os.path.join(folder, f"{name}.json")):
+        raise CheckpointError(f"checkpoint {source} does not exist: no {name}.json in {folder}")
+    document = _read_manifest(folder, name, source)
+    tensors_path, state_path = _data_files(folder, name, document, source)
+    if state_path is not None:
+        document = _read_state(state_path, document["generation"], source)
+    if not os.path.isfile(tensors_path):
+        raise CheckpointError(f"checkpoint {source} is incomplete: "
+                              f"{os.path.basename(tensors_path)} does not exist")
+    try:
+        tensors = load_tensors(tensors_path)
+    except (RuntimeError, OSError) as error:
+        raise CheckpointError(f"cannot read checkpoint {source}: {error}") from error
+    state = document.get("state")
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {source}: the state must be an object, got "
+                              f"{_shown(state)}")
+    try:
+        state = CheckpointState(_decode(state, tensors, ""))
+    except CheckpointError as error:
+        raise CheckpointError(f"checkpoint {source}: {error}") from None
+    except RecursionError as error:
+        raise CheckpointError(f"checkpoint {source}: the state is nested too deeply") from error
+    state.source = source
+    return state
+
+
+def _read_state(path, generation, source):
+    """The state file's document, which must belong to the manifest's generation."""
+    document = _read_json(path, source)
+    if (not isinstance(document, dict) or document.get("format") != STATE_FORMAT
+            or document.get("generation") != generation):
+        raise CheckpointError(f"checkpoint {source}: {os.path.basename(path)} is not the state "
+                              f"of generation {generation}")
+    return document
+
+
+# ---------------------------------------------------------------------- the JSON encoding
 def _encode(value, where, tensors):
     """A JSON-ready copy of ``value``; tensors are moved into ``tensors`` by their path."""
     if isinstance(value, (Tensor, np.ndarray)):
         tensors[where] = value if isinstance(value, Tensor) else Tensor._make(value)
         return {"__tensor__": where}
     if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value):
+        if all(isinstance(key, str) and not _is_marker(key) for key in value):
             return {key: _encode(item, _join(where, key), tensors) for key, item in value.items()}
         return {"__items__": [[_encode(key, "", {}), _encode(item, _join(where, str(key)),
                                                              tensors)]
@@ -91,7 +361,7 @@ def _encode(value, where, tensors):
                               for i, item in enumerate(value)]}
     if isinstance(value, list):
         return [_encode(item, _join(where, str(i)), tensors) for i, item in enumerate(value)]
-    if isinstance(value, (np.generic,)):
+    if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return {"__float__": repr(value)}
@@ -102,21 +372,76 @@ def _encode(value, where, tensors):
                     "and dicts are stored")
 
 
-def _decode(value, tensors):
+def _is_marker(key):
+    return isinstance(key, str) and len(key) > 4 and key.startswith("__") and key.endswith("__")
+
+
+def _decode(value, tensors, where):
+    """The value saved as ``value``; a bad marker raises CheckpointError naming the field."""
     if isinstance(value, list):
-        return [_decode(item, tensors) for item in value]
+        return [_decode(item, tensors, _join(where, str(i))) for i, item in enumerate(value)]
     if not isinstance(value, dict):
         return value
-    if "__tensor__" in value:
-        return tensors[value["__tensor__"]]
-    if "__tuple__" in value:
-        return tuple(_decode(item, tensors) for item in value["__tuple__"])
-    if "__items__" in value:
-        return {_decode(key, tensors): _decode(item, tensors) for key, item in value["__items__"]}
-    if "__float__" in value:
-        return float(value["__float__"])
-    return {key: _decode(item, tensors) for key, item in value.items()}
+    markers = [key for key in value if _is_marker(key)]
+    if not markers:
+        return {key: _decode(item, tensors, _join(where, key)) for key, item in value.items()}
+    if len(value) != 1 or markers[0] not in _DECODERS:
+        raise _field_error(where, f"holds an unknown marker {markers[0]!r} (known: "
+                           f"{', '.join(_DECODERS)}, each alone in its object)")
+    return _DECODERS[markers[0]](value[markers[0]], tensors, where)
+
+
+def _decode_tensor(reference, tensors, where):
+    if not isinstance(reference, str) or reference not in tensors:
+        raise _field_error(where, f"refers to tensor {_shown(reference)}, which is not in the "
+                           "checkpoint's tensors file")
+    return tensors[reference]
+
+
+def _decode_tuple(items, tensors, where):
+    if not isinstance(items, list):
+        raise _field_error(where, f"must hold a list in __tuple__, got {_shown(items)}")
+    return tuple(_decode(item, tensors, _join(where, str(i))) for i, item in enumerate(items))
+
+
+def _decode_items(pairs, tensors, where):
+    if not isinstance(pairs, list) or not all(isinstance(pair, list) and len(pair) == 2
+                                              for pair in pairs):
+        raise _field_error(where, "must hold a list of [key, value] pairs in __items__")
+    decoded = {}
+    for key, item in pairs:
+        key = _decode(key, tensors, where)
+        try:
+            hash(key)
+        except TypeError:
+            raise _field_error(where, f"has a key that is {_shown(key)}") from None
+        decoded[key] = _decode(item, tensors, _join(where, str(key)))
+    return decoded
+
+
+def _decode_float(text, tensors, where):
+    if not isinstance(text, str) or text not in _NON_FINITE:
+        raise _field_error(where, f"must be 'inf', '-inf' or 'nan', got {_shown(text)}")
+    return _NON_FINITE[text]
+
+
+_DECODERS = {"__tensor__": _decode_tensor, "__tuple__": _decode_tuple,
+             "__items__": _decode_items, "__float__": _decode_float}
+
+
+def _field_error(where, problem):
+    return CheckpointError(f"field '{where or '(top level)'}' {problem}")
 
 
 def _join(where, key):
     return f"{where}.{key}" if where else key
+
+
+def _shown(value):
+    """A short, one-line account of ``value`` for a message."""
+    if isinstance(value, Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    if isinstance(value, (dict, list, tuple)):
+        return f"a {type(value).__name__}"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -198,7 +198,8 @@ class Trainer:
             self._loop.setdefault(bucket, {})[name] = value
 
     def save_checkpoint(self, path):
-        """Write the whole training state to ``path`` (.safetensors + .json)."""
+        """Write the whole training state to ``path``: a manifest ``path.json`` naming one
+        generation's ``.safetensors`` + ``.json`` (see ``checkpoint.py``); returns their paths."""
         return save_checkpoint(path, self._checkpoint_state())
 
     def _save_interrupted(self):

@@ -13,11 +13,19 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from train_helpers import assert_same_weights, classification_data, mlp, weights
 
 import glassgrad as gg
 from glassgrad import nn, optim
-from glassgrad.train import Callback, EarlyStopping, Trainer, load_checkpoint
+from glassgrad.train import (
+    Callback,
+    CheckpointError,
+    EarlyStopping,
+    Trainer,
+    load_checkpoint,
+    save_checkpoint,
+)
 from glassgrad.utils.data import DataLoader, TensorDataset
 
 EPOCHS = 12
@@ -93,3 +101,14 @@ def test_kill_9_after_the_best_epoch_resumes_to_the_same_weights(tmp_path):
                                  ckpt_path=tmp_path / "part" / "checkpoints" / "last")
     assert resumed.callbacks[0].best_epoch == full.callbacks[0].best_epoch
     assert_same_weights(weights(resumed_model), weights(full_model))
+
+
+def test_best_weights_that_do_not_fit_the_model_are_refused(tmp_path):
+    run(tmp_path / "part")
+    path = tmp_path / "part" / "checkpoints" / "last"
+    state = load_checkpoint(path)
+    best = state["callbacks"]["EarlyStopping"]["best_weights"]
+    best["0.weight"] = gg.zeros(3, 3)
+    save_checkpoint(tmp_path / "crafted", state)
+    with pytest.raises(CheckpointError, match="best_weights' does not fit the model"):
+        run(tmp_path / "part", ckpt_path=tmp_path / "crafted")
