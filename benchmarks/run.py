@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import conv  # noqa: E402
+import csv_memory  # noqa: E402
 import digits_mlp  # noqa: E402
 import memory  # noqa: E402
 import op_overhead  # noqa: E402
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "conv": conv,
     "trainer-overhead": trainer_overhead,
     "memory": memory,
+    "csv-memory": csv_memory,
 }
 
 

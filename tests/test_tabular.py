@@ -180,16 +180,20 @@ def test_load_refuses_missing_corrupt_and_untrusted_files(tmp_path, houses):
     import skops.io
     from sklearn.preprocessing import FunctionTransformer
 
-    raises(["cannot load", "nowhere"], TabularPreprocessor.load, tmp_path / "nowhere")
+    raises(["cannot load", "nowhere", "preprocessing.json is missing"],
+           TabularPreprocessor.load, tmp_path / "nowhere")
     pre = TabularPreprocessor("regression", "price").fit(houses)
     pre.save(tmp_path / "run")
     (tmp_path / "run" / "preprocessing.skops").write_bytes(b"not a zip file")
-    raises(["cannot load", "run"], TabularPreprocessor.load, tmp_path / "run")
+    raises(["cannot load", "run", "preprocessing.skops is not a skops file"],
+           TabularPreprocessor.load, tmp_path / "run")
     (tmp_path / "run" / "preprocessing.json").write_text("{", encoding="utf-8")
-    raises(["cannot load", "run"], TabularPreprocessor.load, tmp_path / "run")
+    raises(["cannot load", "run", "preprocessing.json is not readable JSON"],
+           TabularPreprocessor.load, tmp_path / "run")
     pre.save(tmp_path / "evil")
     skops.io.dump(FunctionTransformer(len), tmp_path / "evil" / "preprocessing.skops")
-    raises(["refusing to load", "builtins.len"], TabularPreprocessor.load, tmp_path / "evil")
+    raises(["untrusted type builtins.len in preprocessing.skops", "FunctionTransformer"],
+           TabularPreprocessor.load, tmp_path / "evil")
 
 
 def test_transform_errors(houses):
@@ -230,7 +234,7 @@ def test_load_frame_errors(tmp_path):
     raises(["cannot read", "CSV"], load_frame, write(tmp_path, "a,b\n1,2\n3,4,5,6\n"))
     binary = tmp_path / "image.csv"
     binary.write_bytes(b"a,b\n\xff\xfe\xfa,\x81\n")
-    raises(["cannot read", "UTF-8"], load_frame, binary)
+    raises(["not a text CSV", "byte 0xff at offset 4 is not UTF-8"], load_frame, binary)
 
 
 def test_resolve_target(houses):
@@ -262,7 +266,14 @@ def test_infer_task_errors():
            pd.Series(["red", "blue"], name="colour"), "regression")
     raises(["'y'", "one class", "'only'"], infer_task, pd.Series(["only"] * 5, name="y"))
     raises(["'y'", "no values"], infer_task, pd.Series([None, np.nan], name="y"))
-    assert infer_task(pd.Series([1, 2, 3, 4]), "classification") == "classification"
+    assert infer_task(pd.Series([1, 2, 3, 4, 1]), "classification") == "classification"
+    # every value different: no class could be both learnt and tested
+    raises(["'n'", "identifier column", "all 4", "(e.g. 1, 2)", "another --target",
+            "--task regression"], infer_task, pd.Series([1, 2, 3, 4], name="n"),
+           "classification")
+    message = raises(["'id'", "identifier column", "'u0'"], infer_task,
+                     pd.Series(["u0", "u1", "u2", None], name="id"))
+    assert "--task regression" not in message
 
 
 def test_prepare_csv_drops_missing_targets(tmp_path):
@@ -300,3 +311,133 @@ def test_split_falls_back_to_unstratified_and_rejects_tiny_tables():
     raises(["2 row", "at least one row"], split, np.zeros((2, 1)), np.zeros(2), "regression")
     raises(["val_fraction", "less than 1"], split, np.zeros((9, 1)), np.zeros(9), "regression",
            val_fraction=0.5, test_fraction=0.5)
+
+
+# ------------------------------------------------------------------ less memory, same numbers
+def mixed_table(n, seed=0):
+    """Numbers with gaps, whole numbers, text with gaps, booleans, a mixed column and a target."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"a": rng.normal(size=n) * 1e3, "b": rng.integers(0, 9, n),
+                          "c": rng.choice(["x", "y", "z"], n), "d": rng.choice([True, False], n),
+                          "e": rng.lognormal(size=n), "f": rng.choice(["u", 1, 2.0], n),
+                          "g": [f"v{i % 40}" for i in range(n)], "y": rng.normal(size=n)})
+    frame.loc[rng.choice(n, n // 10, replace=False), "a"] = np.nan
+    frame.loc[rng.choice(n, n // 7, replace=False), "c"] = None
+    frame["band"] = np.where(frame["y"] > 0.5, "high", np.where(frame["y"] < -0.5, "low", "mid"))
+    return frame
+
+
+def reference_fit(pre, frame):
+    """The ColumnTransformer fitted the plain way (``fit`` on every row, as before issue 16),
+    and the features it was fitted on."""
+    from glassgrad.tabular.preprocessor import _build_transformer
+
+    features = pd.DataFrame(dict(pre._features(frame, check_categories=False)))
+    transformer = _build_transformer(pre.numeric_columns_, pre.categorical_columns_)
+    return transformer.fit(features), features
+
+
+def assert_same(a, b, path="transformer"):
+    """``a`` and ``b`` have the same types and values throughout (NaN equal to NaN)."""
+    from sklearn.base import BaseEstimator
+
+    assert type(a) is type(b), (path, type(a), type(b))
+    if isinstance(a, BaseEstimator):
+        assert vars(a).keys() == vars(b).keys(), (path, vars(a).keys() ^ vars(b).keys())
+        for key in vars(a):
+            assert_same(vars(a)[key], vars(b)[key], f"{path}.{key}")
+    elif isinstance(a, np.ndarray):
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), path
+        np.testing.assert_array_equal(a, b, err_msg=path)
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            assert_same(a[key], b[key], f"{path}[{key!r}]")
+    elif isinstance(a, (float, np.floating)) and np.isnan(a):
+        assert np.isnan(b), path
+    else:
+        assert a == b, (path, a, b)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of about 4096 values, so that a few thousand rows use several of them."""
+    from glassgrad.tabular import preprocessor
+
+    monkeypatch.setattr(preprocessor, "_BLOCK_VALUES", 1 << 12)
+    return 1 << 12
+
+
+@pytest.mark.parametrize("task, target", [("regression", "y"), ("classification", "band")])
+def test_fit_equals_column_transformer_fit_attribute_for_attribute(small_blocks, task, target):
+    frame = mixed_table(3000).drop(columns="band" if target == "y" else "y")
+    pre = TabularPreprocessor(task, target).fit(frame)
+    assert pre.numeric_columns_ == ["a", "b", "e"]
+    full, features = reference_fit(pre, frame)
+    assert_same(pre._transformer, full)
+    expected = np.asarray(full.transform(features), dtype=np.float32)
+    np.testing.assert_array_equal(pre.transform(frame), expected)
+
+
+def test_fit_and_transform_work_in_blocks(small_blocks, monkeypatch):
+    """The memory behaviour without measuring memory: the ColumnTransformer is fitted on a few
+    layout rows only, the median imputer on a few columns at a time, and transform hands the
+    ColumnTransformer blocks of rows."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+
+    calls = {"fit": [], "transform": [], "median": []}
+    fit_transform, transform, impute = (ColumnTransformer.fit_transform,
+                                        ColumnTransformer.transform, SimpleImputer.fit)
+
+    def record(kind, method):
+        def recorded(self, X, *args, **kwargs):
+            if kind != "median" or self.strategy == "median":
+                calls[kind].append(X.shape)
+            return method(self, X, *args, **kwargs)
+        return recorded
+
+    monkeypatch.setattr(ColumnTransformer, "fit_transform", record("fit", fit_transform))
+    monkeypatch.setattr(ColumnTransformer, "transform", record("transform", transform))
+    monkeypatch.setattr(SimpleImputer, "fit", record("median", impute))
+    frame = mixed_table(3000)
+    pre = TabularPreprocessor("regression", "y").fit(frame.drop(columns="band"))
+    n_categories = frame[["c", "d", "f", "g"]].nunique().sum()
+    assert len(calls["fit"]) == 1 and calls["fit"][0][0] <= 3 + n_categories
+    width = small_blocks // 3000 or 1
+    assert all(columns <= width for _, columns in calls["median"][1:])   # [0]: layout rows
+    assert sum(columns for _, columns in calls["median"][1:]) == 3
+    calls["transform"].clear()
+    X = pre.transform(frame)
+    step = small_blocks // pre.n_features_out_
+    assert [rows for rows, _ in calls["transform"]] == [step] * (3000 // step) + [3000 % step]
+    assert X.shape == (3000, pre.n_features_out_) and X.dtype == np.float32
+
+
+@pytest.mark.parametrize("target, task", [("y", "auto"), ("band", "auto"), ("b", "classification")])
+def test_training_data_gives_the_numbers_of_the_step_by_step_path(tmp_path, small_blocks,
+                                                                   target, task):
+    from glassgrad.tabular import training_data
+
+    frame = mixed_table(2000, seed=1)
+    frame.loc[::13, target] = np.nan if target != "band" else None
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    data = training_data(path, target, task, seed=3)
+    # step by step, as glassgrad train did before issue 16: split the frame, fit on its
+    # training rows, transform each part whole
+    frame, target, task = prepare(path, target, task)
+    train, y_train, val, y_val, test, y_test = split(frame, frame[target], task, seed=3)
+    assert (data.target, data.task) == (target, task)
+    full, _ = reference_fit(data.preprocessor, train)
+    assert_same(data.preprocessor._transformer, full)
+    for name, part in (("train", train), ("val", val), ("test", test)):
+        features = pd.DataFrame(dict(data.preprocessor._features(part)))
+        x, y = data.parts[name]
+        np.testing.assert_array_equal(x, np.asarray(full.transform(features), np.float32))
+        np.testing.assert_array_equal(y, data.preprocessor.encode_target(part[target]))
+    pd.testing.assert_frame_equal(data.test_frame, test)

@@ -40,13 +40,19 @@ def _read_rows(path):
     return frame
 
 
-def model_outputs(model, preprocessor, frame):
-    """The model's raw outputs (logits, or standardised values) for the rows of ``frame``."""
+def model_outputs(model, preprocessor, frame, rows_per_batch=8192):
+    """The model's raw outputs (logits, or standardised values) for the rows of ``frame``,
+    computed ``rows_per_batch`` rows at a time into one float32 array (a large table's hidden
+    activations never all exist at once)."""
     import glassgrad as gg
 
-    inputs = gg.from_numpy(preprocessor.transform(frame))
+    inputs = preprocessor.transform(frame)
+    outputs = np.empty((len(inputs), preprocessor.n_outputs_), dtype=np.float32)
     with gg.no_grad():
-        return model(inputs).numpy()
+        for start in range(0, len(inputs), rows_per_batch):
+            batch = gg.from_numpy(inputs[start:start + rows_per_batch])
+            outputs[start:start + rows_per_batch] = model(batch).numpy()
+    return outputs
 
 
 def predictions(model, preprocessor, frame):

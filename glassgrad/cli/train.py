@@ -163,18 +163,17 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
     """Prepare everything that can fail on bad input first; only then touch ``folder``, which
     is held by this process (``run_folder_lock``) until the run is finished."""
     import glassgrad as gg
-    from glassgrad.tabular import TabularPreprocessor, prepare, split
+    from glassgrad.tabular import training_data
 
-    frame, target, task = prepare(settings["data"], settings["target"], settings["task"])
-    settings = {**settings, "target": target, "task": task}
-    train_frame, _, val_frame, _, test_frame, _ = split(frame, frame[target], task,
-                                                        seed=settings["seed"])
-    preprocessor = TabularPreprocessor(task, target).fit(train_frame)
+    # read, split, preprocess: features as float32, the table itself dropped (but the test rows)
+    data = training_data(settings["data"], settings["target"], settings["task"],
+                         seed=settings["seed"])
+    task, preprocessor, test_frame = data.task, data.preprocessor, data.test_frame
+    settings = {**settings, "target": data.target, "task": task}
     parts = {}
-    for name, part in (("train", train_frame), ("val", val_frame), ("test", test_frame)):
-        x = gg.from_numpy(preprocessor.transform(part))
-        y = preprocessor.encode_target(part[target])
-        parts[name] = (x, gg.from_numpy(y if task == "classification" else y.reshape(-1, 1)))
+    for name, (x, y) in data.parts.items():
+        y = y if task == "classification" else y.reshape(-1, 1)
+        parts[name] = (gg.from_numpy(x), gg.from_numpy(y))
 
     if folder is None:
         folder = claim_run_dir(settings["data"])

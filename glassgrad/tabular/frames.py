@@ -4,6 +4,9 @@ Every bad input raises ``DataError`` with a one-line message the CLI prints as i
 """
 
 
+import codecs
+import collections
+import csv
 import difflib
 import math
 from pathlib import Path
@@ -68,6 +71,58 @@ def _is_numeric(series):
             and not pd.api.types.is_bool_dtype(series.dtype))
 
 
+# the first bytes of files often given by mistake, and what to call them
+_SIGNATURES = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+               (b"\x1f\x8b", "gzip-compressed (decompress it first)"),
+               (b"PK\x03\x04", "a zip archive"), (b"%PDF", "a PDF document"))
+_SNIFF_BYTES = 64 * 1024
+
+
+def _check_text(path):
+    """DataError unless the first 64 KB of ``path`` are UTF-8 text without NUL bytes.
+
+    A binary file (an image, an archive, a model's weights) is named as such before pandas
+    sees it: pandas reports a codec error, or reads a safetensors file as a header without
+    rows. (Compressed CSVs are refused too, rather than decompressed by file name.)
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as err:
+        raise DataError(f"cannot read data file '{path}': {err.strerror or err}") from None
+    kind = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
+    nul = head.find(b"\x00")
+    if kind is None and nul >= 0:
+        kind = f"binary: NUL byte at offset {nul}"
+    if kind is None:
+        try:   # an incremental decoder accepts a character cut at the end of the sample
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError as err:
+            kind = f"byte 0x{head[err.start]:02x} at offset {err.start} is not UTF-8"
+    if kind is not None:
+        raise DataError(f"data file '{path}' is not a text CSV file ({kind}); expected UTF-8 "
+                        "text, comma-separated, with a header row")
+
+
+def _check_header(path):
+    """DataError naming the column names that the header row of ``path`` repeats.
+
+    pandas renames a second ``label`` to ``label.1``, which would then be a feature: a copy
+    of the target among the inputs. The header is read here with the csv module (the first
+    non-blank row, with pandas' quoting rules; ``utf-8-sig`` drops a byte order mark).
+    """
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            header = next((row for row in csv.reader(handle) if row), [])
+    except csv.Error:   # e.g. a field longer than csv's limit: pandas reports it
+        return
+    counts = collections.Counter(name for name in header if name)
+    repeated = [name for name, count in counts.items() if count > 1]
+    if repeated:
+        raise DataError(f"data file '{path}' repeats the column name(s) {_listing(repeated)} in "
+                        "its header row; give every column a different name")
+
+
 def load_frame(data):
     """Load a bundled scikit-learn data set or a CSV file as a DataFrame.
 
@@ -98,8 +153,10 @@ def load_frame(data):
     if path.stat().st_size == 0:
         raise DataError(f"data file '{path}' is empty; expected a CSV file with a header row "
                         "and at least one row of data")
+    _check_text(path)
+    _check_header(path)
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, compression=None)
     except pd.errors.EmptyDataError:
         raise DataError(f"data file '{path}' has no columns; expected a CSV file with a header "
                         "row and at least one row of data") from None
@@ -147,7 +204,9 @@ def infer_task(y, task="auto"):
 
     ``auto``: a non-numeric target (text, bool, category) is classification; a numeric target
     with only whole values, at most 20 distinct values and fewer distinct values than half the
-    rows is classification; anything else is regression. Missing values are ignored.
+    rows is classification; anything else is regression. Missing values are ignored. A
+    classification target needs two classes and a class seen twice: a column whose values
+    are all different (an id) cannot be learnt, and is refused.
 
     Args:
         y: the target column (``pandas.Series``).
@@ -174,10 +233,24 @@ def infer_task(y, task="auto"):
             n_distinct = len(np.unique(array))
             if not (whole and n_distinct <= 20 and n_distinct < len(array) / 2):
                 task = "regression"
-    if task == "classification" and values.nunique() < 2:
-        raise DataError(f"target column {y.name!r} has only one class ({values.iloc[0]!r}); "
-                        "classification needs at least two")
+    if task == "classification":
+        _check_classes(values, numeric)
     return task
+
+
+def _check_classes(values, numeric):
+    """DataError for a classification target with one class, or with no class seen twice."""
+    n_distinct = values.nunique()
+    first = _label(values.iloc[0])
+    if n_distinct < 2:
+        raise DataError(f"target column {values.name!r} has only one class ({first!r}); "
+                        "classification needs at least two")
+    if n_distinct == len(values):
+        regression = " (or --task regression)" if numeric else ""
+        raise DataError(f"target column {values.name!r} looks like an identifier column: all "
+                        f"{len(values)} of its values are different (e.g. {first!r}, "
+                        f"{_label(values.iloc[1])!r}), so no class has a second example to "
+                        f"learn from; choose another --target{regression}")
 
 
 def prepare(data, target=None, task="auto"):
@@ -199,7 +272,9 @@ def prepare(data, target=None, task="auto"):
     frame, default_target = load_frame(data)
     target = resolve_target(frame, target, default_target)
     task = infer_task(frame[target], task)
-    frame = frame[frame[target].notna()].reset_index(drop=True)
+    present = frame[target].notna()
+    if not present.all():   # (no copy of a table whose every row has a target)
+        frame = frame[present].reset_index(drop=True)
     return frame, target, task
 
 

@@ -3,6 +3,7 @@ as a skops file (never pickle)."""
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -15,14 +16,72 @@ from .frames import (
     _label,
     _listing,
     _text,
+    prepare,
     resolve_target,
+    split,
 )
+from .trust import FORMAT, check_transformer, import_skops, read_config, read_transformer
 
-__all__ = ["TabularPreprocessor"]
+__all__ = ["TabularPreprocessor", "TrainingData", "training_data"]
 
-_FORMAT = "glassgrad.tabular/1"
 _RESTORED = ("feature_columns", "numeric_columns", "categorical_columns", "n_features_out",
              "n_outputs", "classes", "target_mean", "target_std")
+# transform works on blocks of rows whose float64 output holds about this many values (16 MB),
+# and the median imputer is fitted on groups of columns holding about as many numbers
+_BLOCK_VALUES = 1 << 21
+
+
+def _build_transformer(numeric_columns, categorical_columns):
+    """The unfitted ColumnTransformer of a TabularPreprocessor (``load`` compares with it)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    parts = []
+    if numeric_columns:
+        numeric = Pipeline([("impute", SimpleImputer(strategy="median")),
+                            ("scale", StandardScaler())])
+        parts.append(("numeric", numeric, list(numeric_columns)))
+    if categorical_columns:
+        onehot = OneHotEncoder(handle_unknown="error", sparse_output=False)
+        categorical = Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
+                                ("onehot", onehot)])
+        parts.append(("categorical", categorical, list(categorical_columns)))
+    return ColumnTransformer(parts, sparse_threshold=0.0)
+
+
+def _fit_numeric(pipeline, numbers):
+    """``pipeline.fit(numbers)`` for the numeric pipeline (median imputer, then scaler) of a
+    ColumnTransformer already fitted on the layout rows, in a fraction of the memory.
+
+    The imputer's median (``numpy.ma.median``) sorts through four copies of its whole input at
+    once; medians are per column, so here the imputer is fitted on a few columns at a time
+    (about 16 MB of numbers each) and keeps the medians of all of them, its other fitted
+    attributes being those of the layout fit (the same columns, the same dtype). The scaler is
+    then fitted on the imputed numbers, as ``Pipeline.fit`` fits a last step.
+    """
+    from sklearn.base import clone
+
+    imputer, scaler = pipeline.named_steps["impute"], pipeline.named_steps["scale"]
+    width = max(1, _BLOCK_VALUES // max(1, len(numbers)))
+    medians = [clone(imputer).fit(numbers.iloc[:, start:start + width]).statistics_
+               for start in range(0, numbers.shape[1], width)]
+    imputer.statistics_ = np.concatenate(medians)
+    scaler.fit(imputer.transform(numbers))
+
+
+def _layout_rows(features, numeric_columns, categorical_columns):
+    """Positions of a few rows of ``features`` that hold a value of every column and every
+    value of every categorical column: fitted on them, the ColumnTransformer's output layout
+    (the width of each part) is the same as fitted on all rows."""
+    rows = set()
+    for column in numeric_columns:
+        rows.add(int(np.argmax(~np.isnan(features[column].to_numpy()))))
+    for column in categorical_columns:
+        text = features[column]
+        rows.update(np.flatnonzero((text.notna() & ~text.duplicated()).to_numpy()).tolist())
+    return sorted(rows)
 
 
 class TabularPreprocessor:
@@ -66,13 +125,10 @@ class TabularPreprocessor:
 
     def fit(self, frame):
         """Learn the columns, the preprocessing and the target encoding from ``frame``."""
-        from sklearn.compose import ColumnTransformer
-        from sklearn.impute import SimpleImputer
-        from sklearn.pipeline import Pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
         resolve_target(frame, self.target, None)
-        frame = frame[frame[self.target].notna()]
+        present = frame[self.target].notna()
+        if not present.all():
+            frame = frame[present]
         if len(frame) == 0:
             raise DataError(f"target column {self.target!r} has no values (every row is missing)")
         self._fit_target(frame[self.target])
@@ -95,20 +151,29 @@ class TabularPreprocessor:
                 raise DataError(f"column {column!r} has {n_distinct} distinct non-numeric "
                                 f"values (more than {self.max_categories}), too many to one-hot "
                                 "encode; drop it or convert it to numbers")
-        parts = []
-        if self.numeric_columns_:
-            numeric = Pipeline([("impute", SimpleImputer(strategy="median")),
-                                ("scale", StandardScaler())])
-            parts.append(("numeric", numeric, self.numeric_columns_))
-        if self.categorical_columns_:
-            onehot = OneHotEncoder(handle_unknown="error", sparse_output=False)
-            categorical = Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
-                                    ("onehot", onehot)])
-            parts.append(("categorical", categorical, self.categorical_columns_))
-        self._transformer = ColumnTransformer(parts, sparse_threshold=0.0)
-        self._transformer.fit(self._features(frame, check_categories=False))
+        self._transformer = self._fit_transformer(self._features(frame, check_categories=False))
         self.n_features_out_ = len(self._transformer.get_feature_names_out())
         return self
+
+    def _fit_transformer(self, features):
+        """The ColumnTransformer fitted on ``features``, without computing its output.
+
+        ``ColumnTransformer.fit`` transforms every row and drops the result: for a million
+        rows of mixed data that is several float64 copies of the table, gigabytes. So it is
+        fitted on a few layout rows (see ``_layout_rows``), which settles its columns and
+        output layout, and then each pipeline is fitted again on every row, in place (see
+        ``_fit_numeric``; ``Pipeline.fit`` does not transform with its last step). The result
+        equals ``ColumnTransformer.fit(features)``, attribute for attribute.
+        """
+        transformer = _build_transformer(self.numeric_columns_, self.categorical_columns_)
+        layout = _layout_rows(features, self.numeric_columns_, self.categorical_columns_)
+        transformer.fit(features.iloc[layout])
+        for name, pipeline, columns in transformer.transformers_:
+            if name == "numeric":
+                _fit_numeric(pipeline, features[columns])
+            else:
+                pipeline.fit(features[columns])
+        return transformer
 
     def _fit_target(self, y):
         """Record ``classes_`` (classification) or ``target_mean_``/``target_std_``."""
@@ -128,7 +193,12 @@ class TabularPreprocessor:
 
     @staticmethod
     def _numeric(series, name):
-        """The column as float64; DataError naming ``name`` if a value is not a number."""
+        """The column as float64; DataError naming ``name`` if a value is not a number.
+
+        A column of numbers is returned without a copy when it is float64 already.
+        """
+        if _is_numeric(series):
+            return series.to_numpy(dtype=np.float64, na_value=np.nan)
         values = pd.to_numeric(series, errors="coerce")
         bad = values.isna() & series.notna()
         if bad.any():
@@ -137,7 +207,8 @@ class TabularPreprocessor:
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def _features(self, frame, check_categories=True):
-        """The feature columns in the form the fitted ColumnTransformer expects."""
+        """The feature columns in the form the fitted ColumnTransformer expects: numbers as
+        float64 (shared with ``frame`` where they are float64 already), other cells as text."""
         missing = [c for c in self.feature_columns_ if c not in frame.columns]
         if missing:
             raise DataError(f"the table is missing feature column(s) {_listing(missing)} that "
@@ -156,7 +227,8 @@ class TabularPreprocessor:
             if check_categories:
                 self._check_categories(column, index, text[~missing_cells])
             out[column] = pd.Series(text, dtype=object)
-        return pd.DataFrame(out, columns=self.feature_columns_)
+        # copy=False: the columns stay separate arrays, not copied into one block
+        return pd.DataFrame(out, columns=self.feature_columns_, copy=False)
 
     def _check_categories(self, column, index, text):
         """DataError naming ``column``'s values that were not seen when fitting."""
@@ -172,12 +244,19 @@ class TabularPreprocessor:
             raise RuntimeError("this TabularPreprocessor is not fitted; call fit(frame) first")
 
     def transform(self, frame):
-        """Features of ``frame`` (with or without the target column) as float32 ``(n, F)``."""
+        """Features of ``frame`` (with or without the target column) as float32 ``(n, F)``.
+
+        The rows go through the ColumnTransformer a block at a time (its float64 output about
+        16 MB) straight into the float32 result: no float64 copy of the whole table is made.
+        """
         self._check_fitted()
         features = self._features(frame)
-        if len(features) == 0:
-            return np.zeros((0, self.n_features_out_), dtype=np.float32)
-        return np.asarray(self._transformer.transform(features), dtype=np.float32)
+        out = np.empty((len(features), self.n_features_out_), dtype=np.float32)
+        step = max(1, _BLOCK_VALUES // self.n_features_out_)
+        for start in range(0, len(features), step):
+            block = features.iloc[start:start + step]
+            out[start:start + len(block)] = self._transformer.transform(block)
+        return out
 
     def fit_transform(self, frame):
         """``fit(frame)``, then ``(transform(rows), encode_target(target))`` for the rows kept."""
@@ -222,7 +301,7 @@ class TabularPreprocessor:
     def to_config(self):
         """A JSON-serialisable summary: task, target, columns by kind, classes, target stats."""
         self._check_fitted()
-        return {"format": _FORMAT, "task": self.task, "target": self.target,
+        return {"format": FORMAT, "task": self.task, "target": self.target,
                 "max_categories": self.max_categories,
                 "feature_columns": self.feature_columns_,
                 "numeric_columns": self.numeric_columns_,
@@ -234,49 +313,81 @@ class TabularPreprocessor:
 
     def save(self, folder):
         """Write ``preprocessing.skops`` (the ColumnTransformer) and ``preprocessing.json``."""
-        import skops.io
-
         self._check_fitted()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        skops.io.dump(self._transformer, folder / "preprocessing.skops")
+        import_skops().dump(self._transformer, folder / "preprocessing.skops")
         text = json.dumps(self.to_config(), indent=2)
         (folder / "preprocessing.json").write_text(text + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, folder):
-        """Restore a preprocessor saved by ``save(folder)``; only scikit-learn and NumPy types
-        are trusted in the skops file.
+        """Restore a preprocessor saved by ``save(folder)``, trusting nothing in the folder.
+
+        ``preprocessing.skops`` is loaded only if it holds nothing but the types glassgrad
+        writes, and must then be the ColumnTransformer glassgrad builds; ``preprocessing.json``
+        must have every field ``to_config`` writes, of the right kind, and agree with the
+        transformer (see ``trust``).
 
         Example:
             >>> pre = TabularPreprocessor.load("runs/1")  # doctest: +SKIP
         """
-        import skops.io
-
         folder = Path(folder)
-        config_path, model_path = folder / "preprocessing.json", folder / "preprocessing.skops"
-        try:
-            config = json.loads(config_path.read_text(encoding="utf-8"))
-            if config.get("format") != _FORMAT:
-                raise ValueError(f"unknown format {config.get('format')!r}")
-            untrusted = skops.io.get_untrusted_types(file=model_path)
-        except Exception as err:  # a missing, unreadable or damaged file
-            raise DataError(f"cannot load the preprocessing saved in '{folder}' ({err}); "
-                            "expected preprocessing.json and preprocessing.skops from a "
-                            "glassgrad run") from None
-        for name in untrusted:
-            if not (name.startswith("sklearn.") or name.startswith("numpy")):
-                raise DataError(f"refusing to load '{model_path}': it contains type {name}, "
-                                "which is not a scikit-learn or NumPy type")
-        try:
-            transformer = skops.io.load(model_path, trusted=untrusted)
-            if type(transformer).__name__ != "ColumnTransformer":
-                raise TypeError(f"expected a ColumnTransformer, found {type(transformer)}")
-            pre = cls(config["task"], config["target"], config["max_categories"])
-            for name in _RESTORED:
-                setattr(pre, name + "_", config[name])
-        except Exception as err:  # skops raises many kinds of error on a damaged file
-            raise DataError(f"cannot load the preprocessing saved in '{folder}' "
-                            f"({type(err).__name__}: {err})") from None
+        config = read_config(folder)
+        transformer = read_transformer(folder)
+        expected = _build_transformer(config["numeric_columns"], config["categorical_columns"])
+        check_transformer(folder, transformer, expected, config)
+        pre = cls(config["task"], config["target"], config["max_categories"])
+        for name in _RESTORED:
+            setattr(pre, name + "_", config[name])
         pre._transformer = transformer
         return pre
+
+
+class TrainingData(NamedTuple):
+    """What ``glassgrad train`` needs from a table; see ``training_data``."""
+
+    target: str
+    task: str
+    preprocessor: TabularPreprocessor
+    parts: dict
+    test_frame: pd.DataFrame
+
+
+def training_data(data, target=None, task="auto", seed=0):
+    """Load a table, split it, fit the preprocessing on the training rows and encode each part.
+
+    The rows, the split and every number are those of ``prepare``, then ``split`` of the
+    table, ``TabularPreprocessor.fit`` on the training rows and ``transform`` /
+    ``encode_target`` of each part; the memory is not. The split is made on row numbers and
+    each part's rows are copied out of the table once (the table is then dropped); each part
+    is transformed a block at a time into its float32 features and dropped in turn, except
+    the test rows.
+
+    Args:
+        data, target, task: as for ``prepare``.
+        seed: the ``random_state`` of the split.
+
+    Returns:
+        ``TrainingData(target, task, preprocessor, parts, test_frame)``: ``parts`` maps
+        ``"train"``, ``"val"`` and ``"test"`` to ``(features, encoded targets)``;
+        ``test_frame`` holds the test rows as read (for the predictions file).
+
+    Shape:
+        features ``(n_part, preprocessor.n_features_out_)`` float32; targets ``(n_part,)``.
+
+    Example:
+        >>> data = training_data("iris")
+        >>> {name: x.shape for name, (x, y) in data.parts.items()}
+        {'train': (104, 4), 'val': (23, 4), 'test': (23, 4)}
+    """
+    frame, target, task = prepare(data, target, task)
+    rows = split(np.arange(len(frame)), frame[target], task, seed=seed)[::2]
+    frames = {name: frame.take(part) for name, part in zip(("train", "val", "test"), rows)}
+    del frame
+    preprocessor = TabularPreprocessor(task, target).fit(frames["train"])
+    parts = {}
+    for name in ("train", "val", "test"):
+        part = frames[name] if name == "test" else frames.pop(name)
+        parts[name] = (preprocessor.transform(part), preprocessor.encode_target(part[target]))
+    return TrainingData(target, task, preprocessor, parts, frames["test"])

@@ -43,8 +43,8 @@ def test_default_train_on_digits(tmp_path, capsys, monkeypatch):
     assert results["test"]["accuracy"] >= 0.95
     assert f"accuracy {results['test']['accuracy']:.4f}" in out
     assert sorted(os.listdir(folder)) == [
-        ".glassgrad.lock", "checkpoints", "config.json", "metrics.csv", "model.safetensors", "plotly.min.js",
-        "preprocessing.json", "preprocessing.skops", "report.html", "results.json",
+        ".glassgrad.lock", "checkpoints", "config.json", "metrics.csv", "model.safetensors",
+        "plotly.min.js", "preprocessing.json", "preprocessing.skops", "report.html", "results.json",
         "test_predictions.csv", "weights.safetensors"]
     predictions = pd.read_csv(folder / "test_predictions.csv")
     assert len(predictions) == 270
