@@ -21,10 +21,10 @@ fails (a full disk, Ctrl-C), generation 8's files are removed and generation 7 i
 process killed at any moment leaves a manifest naming a complete generation, and the next save
 removes whatever the killed one left. Names ending in ``.gen<number>`` are therefore reserved.
 
-In the JSON, values that JSON lacks are one-key objects (markers): ``{"__tensor__": name}``,
-``{"__tuple__": [...]}``, ``{"__items__": [[key, value], ...]}`` (a dict whose keys are not all
-strings, or whose keys look like markers) and ``{"__float__": "inf" | "-inf" | "nan"}``, so that
-``load_checkpoint`` gives back exactly what was saved: a resumed run continues bit for bit.
+In the JSON, values that JSON lacks are one-key objects (markers, ``_checkpoint_codec``):
+``{"__tensor__": name}``, ``{"__tuple__": [...]}``, ``{"__items__": [[key, value], ...]}`` and
+``{"__float__": "inf"}``, so that ``load_checkpoint`` gives back exactly what was saved: a
+resumed run continues bit for bit.
 
 Everything read is untrusted. Nothing is unpickled; the manifest may name only plain file names
 that resolve inside its own folder; each marker must be one of the four above, and each tensor
@@ -43,17 +43,14 @@ Example:
 """
 
 import json
-import math
 import os
 import re
-
-import numpy as np
 
 from .._atomic import fsync_folder, remove_quietly
 from .._schema import POSITIVE_INT, TEXT, check_document
 from ..serialization import load as load_tensors
 from ..serialization import save as save_tensors
-from ..tensor import Tensor
+from ._checkpoint_codec import CheckpointError, decode, encode, shown
 
 __all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_paths", "remove_checkpoint",
            "checkpoint_name", "is_plain_name", "CheckpointError", "CheckpointState"]
@@ -62,13 +59,8 @@ MANIFEST_FORMAT = "glassgrad-checkpoint-2"
 STATE_FORMAT = "glassgrad-checkpoint-state-2"
 FIRST_FORMAT = "glassgrad-checkpoint-1"
 _MANIFEST = {"format": TEXT, "generation": POSITIVE_INT, "tensors": TEXT, "state": TEXT}
-_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _RESERVED = re.compile(r".*\.gen\d+")
 _READ_ERRORS = (ValueError, OSError, RecursionError)
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that is missing, incomplete, unreadable or not what glassgrad writes."""
 
 
 class CheckpointState(dict):
@@ -131,7 +123,7 @@ def _inside(folder, name, field):
     """``folder/name`` for a plain ``name`` that resolves inside ``folder``, else the error."""
     if not is_plain_name(name):
         raise CheckpointError(f"field '{field}' must be a plain file name in the checkpoint's "
-                              f"folder (no folder part, '..' or NUL), got {_shown(name)}")
+                              f"folder (no folder part, '..' or NUL), got {shown(name)}")
     if not _resolves_inside(folder, name):
         raise CheckpointError(f"field '{field}' names {name!r}, which leads out of {folder} "
                               "(a symlink); a checkpoint only uses files of its folder")
@@ -213,7 +205,7 @@ def save_checkpoint(path, checkpoint):
     if not isinstance(checkpoint, dict):
         raise TypeError(f"a checkpoint is a dict, not {type(checkpoint).__name__}")
     tensors = {}
-    document = _encode(checkpoint, "", tensors)
+    document = encode(checkpoint, "", tensors)
     folder, name = _split(path)
     os.makedirs(folder, exist_ok=True)
     generation = 1 + max(_generations(folder, name), default=0)
@@ -323,9 +315,9 @@ def load_checkpoint(path):
     state = document.get("state")
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {source}: the state must be an object, got "
-                              f"{_shown(state)}")
+                              f"{shown(state)}")
     try:
-        state = CheckpointState(_decode(state, tensors, ""))
+        state = CheckpointState(decode(state, tensors, ""))
     except CheckpointError as error:
         raise CheckpointError(f"checkpoint {source}: {error}") from None
     except RecursionError as error:
@@ -342,106 +334,3 @@ def _read_state(path, generation, source):
         raise CheckpointError(f"checkpoint {source}: {os.path.basename(path)} is not the state "
                               f"of generation {generation}")
     return document
-
-
-# ---------------------------------------------------------------------- the JSON encoding
-def _encode(value, where, tensors):
-    """A JSON-ready copy of ``value``; tensors are moved into ``tensors`` by their path."""
-    if isinstance(value, (Tensor, np.ndarray)):
-        tensors[where] = value if isinstance(value, Tensor) else Tensor._make(value)
-        return {"__tensor__": where}
-    if isinstance(value, dict):
-        if all(isinstance(key, str) and not _is_marker(key) for key in value):
-            return {key: _encode(item, _join(where, key), tensors) for key, item in value.items()}
-        return {"__items__": [[_encode(key, "", {}), _encode(item, _join(where, str(key)),
-                                                             tensors)]
-                              for key, item in value.items()]}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(item, _join(where, str(i)), tensors)
-                              for i, item in enumerate(value)]}
-    if isinstance(value, list):
-        return [_encode(item, _join(where, str(i)), tensors) for i, item in enumerate(value)]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"__float__": repr(value)}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"cannot save {type(value).__name__} at {where or 'the top level'} in a "
-                    "checkpoint: only tensors, arrays, numbers, strings, None, lists, tuples "
-                    "and dicts are stored")
-
-
-def _is_marker(key):
-    return isinstance(key, str) and len(key) > 4 and key.startswith("__") and key.endswith("__")
-
-
-def _decode(value, tensors, where):
-    """The value saved as ``value``; a bad marker raises CheckpointError naming the field."""
-    if isinstance(value, list):
-        return [_decode(item, tensors, _join(where, str(i))) for i, item in enumerate(value)]
-    if not isinstance(value, dict):
-        return value
-    markers = [key for key in value if _is_marker(key)]
-    if not markers:
-        return {key: _decode(item, tensors, _join(where, key)) for key, item in value.items()}
-    if len(value) != 1 or markers[0] not in _DECODERS:
-        raise _field_error(where, f"holds an unknown marker {markers[0]!r} (known: "
-                           f"{', '.join(_DECODERS)}, each alone in its object)")
-    return _DECODERS[markers[0]](value[markers[0]], tensors, where)
-
-
-def _decode_tensor(reference, tensors, where):
-    if not isinstance(reference, str) or reference not in tensors:
-        raise _field_error(where, f"refers to tensor {_shown(reference)}, which is not in the "
-                           "checkpoint's tensors file")
-    return tensors[reference]
-
-
-def _decode_tuple(items, tensors, where):
-    if not isinstance(items, list):
-        raise _field_error(where, f"must hold a list in __tuple__, got {_shown(items)}")
-    return tuple(_decode(item, tensors, _join(where, str(i))) for i, item in enumerate(items))
-
-
-def _decode_items(pairs, tensors, where):
-    if not isinstance(pairs, list) or not all(isinstance(pair, list) and len(pair) == 2
-                                              for pair in pairs):
-        raise _field_error(where, "must hold a list of [key, value] pairs in __items__")
-    decoded = {}
-    for key, item in pairs:
-        key = _decode(key, tensors, where)
-        try:
-            hash(key)
-        except TypeError:
-            raise _field_error(where, f"has a key that is {_shown(key)}") from None
-        decoded[key] = _decode(item, tensors, _join(where, str(key)))
-    return decoded
-
-
-def _decode_float(text, tensors, where):
-    if not isinstance(text, str) or text not in _NON_FINITE:
-        raise _field_error(where, f"must be 'inf', '-inf' or 'nan', got {_shown(text)}")
-    return _NON_FINITE[text]
-
-
-_DECODERS = {"__tensor__": _decode_tensor, "__tuple__": _decode_tuple,
-             "__items__": _decode_items, "__float__": _decode_float}
-
-
-def _field_error(where, problem):
-    return CheckpointError(f"field '{where or '(top level)'}' {problem}")
-
-
-def _join(where, key):
-    return f"{where}.{key}" if where else key
-
-
-def _shown(value):
-    """A short, one-line account of ``value`` for a message."""
-    if isinstance(value, Tensor):
-        return f"a tensor of shape {tuple(value.shape)}"
-    if isinstance(value, (dict, list, tuple)):
-        return f"a {type(value).__name__}"
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
