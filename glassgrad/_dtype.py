@@ -66,6 +66,46 @@ def _by_name(name):
     return _FROM_NAME[name]
 
 
+# PyTorch's names for an element type in its messages: (ScalarType, C++ type, C type).
+_MESSAGE_NAMES = {
+    "float16": ("Half", "c10::Half", "half"),
+    "float32": ("Float", "float", "float"),
+    "float64": ("Double", "double", "double"),
+    "int64": ("Long", "long int", "long"),
+    "int32": ("Int", "int", "int"),
+    "int16": ("Short", "short int", "short"),
+    "int8": ("Char", "signed char", "signed char"),
+    "uint8": ("Byte", "unsigned char", "unsigned char"),
+    "bool": ("Bool", "bool", "bool"),
+}
+
+
+def _message_name(x, which):
+    """The name at position ``which`` of ``_MESSAGE_NAMES`` for a Tensor, array, glassgrad or
+    NumPy dtype (a type PyTorch lacks keeps NumPy's name)."""
+    data = getattr(x, "_data", x)
+    if isinstance(data, dtype):
+        name = data.numpy.name
+    else:
+        name = (data.dtype if isinstance(data, np.ndarray) else np.dtype(data)).name
+    return _MESSAGE_NAMES[name][which] if name in _MESSAGE_NAMES else name
+
+
+def scalar_type_name(x):
+    """PyTorch's ScalarType name of ``x``'s element type: ``Float``, ``Long``, ``Bool``..."""
+    return _message_name(x, 0)
+
+
+def cpp_type_name(x):
+    """PyTorch's C++ type name of ``x``'s element type: ``float``, ``long int``, ``c10::Half``..."""
+    return _message_name(x, 1)
+
+
+def c_type_name(x):
+    """The C type name PyTorch's casting messages use: ``float``, ``long``, ``half``..."""
+    return _message_name(x, 2)
+
+
 class _Defaults:
     """The default floating dtype (mutable, like ``torch.set_default_dtype``)."""
 

@@ -121,10 +121,7 @@ def _to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
 def _type(self, dtype=None, non_blocking=False):
     """Without arguments, the type name (``'glassgrad.FloatTensor'``); else cast to ``dtype``."""
     if dtype is None:
-        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                 "bool": "Bool", "float16": "Half", "uint8": "Byte", "int8": "Char",
-                 "int16": "Short"}
-        return f"glassgrad.{names[self._data.dtype.name]}Tensor"
+        return f"glassgrad.{_dtype.scalar_type_name(self)}Tensor"
     return self.to(dtype)
 
 

@@ -352,9 +352,7 @@ def _random_float_dtype(dtype, kernel):
     """The NumPy dtype for ``rand``/``randn``: floating only, as in PyTorch."""
     dtype = _float_dtype(dtype)
     if np.dtype(dtype).kind != "f":
-        from .tensor import _SCALAR_TYPE_NAMES
-
-        name = _SCALAR_TYPE_NAMES[np.dtype(dtype).name]
+        name = _dtype.scalar_type_name(dtype)
         raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
     return dtype
 

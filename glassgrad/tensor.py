@@ -224,9 +224,10 @@ class Tensor:
                                 f"type {type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_cpp_type_name(value)}' to a "
-                    f"tensor with grad_dtype '{_scalar_type_name(self)}'. The gradient must match "
-                    "the tensor's grad_dtype (defaults to the tensor's dtype).")
+                    "attempting to assign a gradient with dtype "
+                    f"'{_dtype.cpp_type_name(value)}' to a tensor with grad_dtype "
+                    f"'{_dtype.scalar_type_name(self)}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype).")
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
@@ -467,23 +468,6 @@ def _rebuild(data, requires_grad):
     t = Tensor._make(data)
     t._requires_grad = requires_grad
     return t
-
-
-# PyTorch's names for element types in messages: the ScalarType name and the C++ type name.
-_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                      "bool": "Bool"}
-_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-                   "int64": "long int", "int32": "int", "int16": "short int",
-                   "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-
-
-def _scalar_type_name(tensor):
-    return _SCALAR_TYPE_NAMES[tensor._data.dtype.name]
-
-
-def _cpp_type_name(tensor):
-    return _CPP_TYPE_NAMES[tensor._data.dtype.name]
 
 
 def _wrap_dim(dim, ndim, op="dim"):

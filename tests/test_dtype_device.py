@@ -46,6 +46,24 @@ def test_tensor_dtype_round_trip(name):
     assert gg.from_numpy(np.zeros(2, dtype=getattr(gg, name).numpy)).dtype is getattr(gg, name)
 
 
+@pytest.mark.parametrize("name", DTYPES)
+def test_the_names_in_messages_are_torchs(name):
+    """One table (``_dtype._MESSAGE_NAMES``) names every element type in error messages."""
+    from glassgrad._dtype import cpp_type_name, scalar_type_name
+
+    mine = gg.zeros(2, dtype=getattr(gg, name))
+    theirs = torch.zeros(2, dtype=getattr(torch, name))
+    assert mine.type() == theirs.type().replace("torch.", "glassgrad.")
+    assert scalar_type_name(mine) == scalar_type_name(np.dtype(name)) == \
+        scalar_type_name(getattr(gg, name))
+    if name != "bool":   # torch's message for two dtypes in one product names C++ types
+        other = "float64" if name != "float64" else "float32"
+        with pytest.raises(RuntimeError) as caught:
+            torch.mm(theirs.reshape(1, 2), torch.zeros(2, 1, dtype=getattr(torch, other)))
+        expected = f"{cpp_type_name(mine)} != {cpp_type_name(np.dtype(other))}"
+        assert expected in str(caught.value)
+
+
 def test_dtypes_pickle_to_the_same_object():
     import pickle
 

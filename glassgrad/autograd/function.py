@@ -147,13 +147,13 @@ class FunctionCtx:
         None) was changed in place after it was saved."""
         if counter[0] == expected:
             return
-        from ..tensor import _SCALAR_TYPE_NAMES
+        from .._dtype import scalar_type_name
 
         if tensor is None:  # the output: produced by this very node
             data, producer, output_nr = self._output_array(), self, 0
         else:  # an input: named after the node that last wrote it (none for a leaf)
             data, producer, output_nr = tensor._data, tensor.grad_fn, tensor._output_nr
-        kind = _SCALAR_TYPE_NAMES.get(data.dtype.name, data.dtype.name) + "Tensor"
+        kind = scalar_type_name(data) + "Tensor"
         shape = ", ".join(str(s) for s in data.shape)
         which = ""
         if producer is not None:

@@ -132,11 +132,6 @@ def cast(x, np_dtype):
     return ToCopy.apply(x, dtype=np.dtype(np_dtype))
 
 
-_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long", "int32": "int",
-               "bool": "bool", "float16": "half", "uint8": "unsigned char", "int8": "signed char",
-               "int16": "short"}
-
-
 def write_out(result, out, strict_dtype=False):
     """Support ``out=``: copy ``result`` into ``out`` (resizing it) and return ``out``.
 
@@ -151,8 +146,8 @@ def write_out(result, out, strict_dtype=False):
                            "requires grad.")
     if strict_dtype and out._data.dtype != result._data.dtype:
         raise RuntimeError(f"Expected out tensor to have dtype "
-                           f"{_TYPE_NAMES.get(result._data.dtype.name, result._data.dtype.name)}, "
-                           f"but got {_TYPE_NAMES.get(out._data.dtype.name, out._data.dtype.name)}"
+                           f"{_dtype.c_type_name(result)}, "
+                           f"but got {_dtype.c_type_name(out)}"
                            " instead")
     if out._data.shape == result._data.shape:
         np.copyto(out._data, result._data, casting="same_kind")

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.function import Primitive
 from ..tensor import Tensor, _wrap_dim
 from ._util import ZERO
@@ -387,13 +388,9 @@ def _floating(input, dtype, op):
     if dtype is not None:
         return input.to(dtype)
     if input._data.dtype.kind != "f":
-        name = _TYPE_NAMES.get(input._data.dtype.name, input._data.dtype.name)
+        name = scalar_type_name(input)
         raise NotImplementedError(f'"{op}" not implemented for \'{name}\'')
     return input
-
-
-_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-               "bool": "Bool"}
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

@@ -13,9 +13,10 @@ min(z, 0) - log(1 + e^-|z|) never overflows, and the gradient collapses to sigmo
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import GradMode
-from ..tensor import Tensor, _scalar_type_name
+from ..tensor import Tensor
 from ._util import cast
 from .loss import check_tensor, resolve_reduction
 from .unary import Sigmoid
@@ -178,8 +179,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size ({input.size()}) is deprecated. Please ensure they have the same "
                          "size.")
     if target._data.dtype != input._data.dtype:
-        raise RuntimeError(f"Found dtype {_scalar_type_name(target)} but expected "
-                           f"{_scalar_type_name(input)}")
+        raise RuntimeError(f"Found dtype {scalar_type_name(target)} but expected "
+                           f"{scalar_type_name(input)}")
     weights = _element_weights(weight, input.shape, input._data.dtype, "binary_cross_entropy")
     x, t = input._data, target._data
     if not np.all((x >= 0) & (x <= 1)):
@@ -224,10 +225,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.size()})")
     if input._data.dtype.kind != "f":
         raise NotImplementedError("\"log_sigmoid_cpu\" not implemented for "
-                                  f"'{_scalar_type_name(input)}'")
+                                  f"'{scalar_type_name(input)}'")
     if target._data.dtype.kind != "f":
-        raise RuntimeError(f"result type {_scalar_type_name(input)} can't be cast to the desired "
-                           f"output type {_scalar_type_name(target)}")
+        raise RuntimeError(f"result type {scalar_type_name(input)} can't be cast to the desired "
+                           f"output type {scalar_type_name(target)}")
     dtype = np.result_type(input._data.dtype, target._data.dtype)
     op = "binary_cross_entropy_with_logits"
     weights = _element_weights(weight, input.shape, dtype, op)

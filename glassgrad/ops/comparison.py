@@ -6,6 +6,7 @@ everywhere, and PyTorch records nothing for them either).
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..tensor import Tensor
 from ._util import binary_operands, check_broadcast, shape_of
 
@@ -94,15 +95,12 @@ def logical_not(input, *, out=None):
     return result
 
 
-_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
-
-
 def _refuse_floating(name, *operands):
     """Bitwise operations exist for integer and bool tensors only (PyTorch's error)."""
     for x in operands:
         if isinstance(x, Tensor) and x._data.dtype.kind == "f":
             raise NotImplementedError(f'"{name}_cpu" not implemented for '
-                                      f"'{_TYPE_NAMES[x._data.dtype.name]}'")
+                                      f"'{scalar_type_name(x)}'")
 
 
 def _bitwise(function, name, input, other):
@@ -150,16 +148,10 @@ def _close_operands(input, other, name):
     """The arrays isclose/allclose compare: same dtype (PyTorch refuses a mix), shapes that
     broadcast."""
     if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
-        raise RuntimeError(f"{_name(input)} did not match {_name(other)}")
+        raise RuntimeError(f"{scalar_type_name(input)} did not match {scalar_type_name(other)}")
     b = _data(other)
     check_broadcast(name, input._data.shape, shape_of(b))
     return input._data, b
-
-
-def _name(x):
-    names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-             "bool": "Bool", **_TYPE_NAMES}
-    return names[x._data.dtype.name]
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

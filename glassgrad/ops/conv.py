@@ -21,6 +21,7 @@ independent convolutions; they become the batch axis of the same matrix product.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._dtype import c_type_name, scalar_type_name
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 
@@ -274,11 +275,6 @@ class ConvWeightGrad(Primitive):
 
 
 # ----------------------------------------------------------------------------- checks
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                 "float16": "Half", "uint8": "Byte", "int8": "Char", "int16": "Short",
-                 "bool": "Bool"}
-
-
 def _ints(value, name, size, op="conv2d"):
     """``value`` (an int, or a list/tuple of 1 or ``size`` ints) as a tuple of ``size`` ints."""
     items = list(value) if isinstance(value, (list, tuple)) else [value]
@@ -332,13 +328,11 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups):
                            f"{padded[1]}). Kernel size: ({reach[0]} x {reach[1]}). Kernel size "
                            "can't be greater than actual input size")
     if x.dtype != w.dtype:
-        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES.get(x.dtype.name, x.dtype.name)}"
-                           f" but found {_SCALAR_NAMES.get(w.dtype.name, w.dtype.name)}")
+        raise RuntimeError(f"expected scalar type {scalar_type_name(x)} but found "
+                           f"{scalar_type_name(w)}")
     if bias is not None and bias._data.dtype != x.dtype:
-        names = {"float32": "float", "float64": "double"}
-        raise RuntimeError(f"Input type ({names.get(x.dtype.name, x.dtype.name)}) and bias type "
-                           f"({names.get(bias._data.dtype.name, bias._data.dtype.name)}) should "
-                           "be the same")
+        raise RuntimeError(f"Input type ({c_type_name(x)}) and bias type "
+                           f"({c_type_name(bias)}) should be the same")
 
 
 def _conv_padding(padding, kernel, stride, dilation):

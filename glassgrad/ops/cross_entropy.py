@@ -17,9 +17,10 @@ second derivatives come out right.
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import GradMode
-from ..tensor import Tensor, _scalar_type_name
+from ..tensor import Tensor
 from ._util import cast
 from .activation import LogSoftmax, Softmax
 from .loss import check_tensor, resolve_reduction
@@ -318,7 +319,7 @@ def check_class_targets(input, target, weight, ignore_index, op):
                            f"{list(tshape)}")
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_scalar_type_name(target)}")
+                           f"{scalar_type_name(target)}")
     classes = shape[0] if ndim == 1 else shape[1]
     weights = None
     if weight is not None:
@@ -328,8 +329,8 @@ def check_class_targets(input, target, weight, ignore_index, op):
                 f" but got weight tensor of shape: {list(weight.shape)}" if ndim <= 2 else
                 "weight tensor should be defined either for all or no classes")
         if weight._data.dtype != input._data.dtype:
-            raise RuntimeError(f"expected scalar type {_scalar_type_name(input)} but found "
-                               f"{_scalar_type_name(weight)}")
+            raise RuntimeError(f"expected scalar type {scalar_type_name(input)} but found "
+                               f"{scalar_type_name(weight)}")
         if weight.requires_grad and GradMode.enabled:
             raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
                                "argument 'weight'. This input cannot have requires_grad True.")
@@ -345,7 +346,7 @@ def check_class_targets(input, target, weight, ignore_index, op):
 
 def _floating_input(input, kernel):
     if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_scalar_type_name(input)}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_type_name(input)}\'')
 
 
 def _check_smoothing(label_smoothing):
@@ -407,7 +408,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
     if target._data.dtype.kind != "f":
         raise RuntimeError("Expected floating point type for target with class probabilities, "
-                           f"got {_scalar_type_name(target)}")
+                           f"got {scalar_type_name(target)}")
     if input.ndim == 0:
         raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     _floating_input(input, "log_softmax_lastdim_kernel_impl")

@@ -11,8 +11,9 @@ A leaf that requires grad can only be changed inside ``no_grad()``, as in PyTorc
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.grad_mode import GradMode
-from ..tensor import Tensor, _scalar_type_name
+from ..tensor import Tensor
 
 __all__ = ["apply_inplace", "inplace_op"]
 
@@ -40,8 +41,8 @@ def _write(tensor, result, op_name):
             raise RuntimeError(f"output with shape {list(tensor.shape)} doesn't match the "
                                f"broadcast shape {list(target)}")
     if not np.can_cast(data.dtype, tensor._data.dtype, casting="same_kind"):
-        raise RuntimeError(f"result type {_scalar_type_name(result)} can't be cast to the "
-                           f"desired output type {_scalar_type_name(tensor)}")
+        raise RuntimeError(f"result type {scalar_type_name(result)} can't be cast to the "
+                           f"desired output type {scalar_type_name(tensor)}")
     np.copyto(tensor._data, data, casting="unsafe")
 
 

@@ -7,6 +7,7 @@ batch dims broadcast like any other operation and are summed back by ``unbroadca
 
 import numpy as np
 
+from .._dtype import cpp_type_name, scalar_type_name
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._util import binary_operands, unbroadcast, wrap_dims, write_out
@@ -69,11 +70,8 @@ def _operands(op, input, other):
     mix dtypes in a product); an array, list or number is converted and promoted as in ``add``."""
     if isinstance(input, Tensor) and isinstance(other, Tensor):
         if input._data.dtype != other._data.dtype:
-            names = {"float32": "float", "float64": "double", "int64": "long int",
-                     "int32": "int", "float16": "c10::Half", "bool": "bool"}
-            da, db = input._data.dtype.name, other._data.dtype.name
             raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
-                               f"{names.get(da, da)} != {names.get(db, db)}")
+                               f"{cpp_type_name(input)} != {cpp_type_name(other)}")
         return input, other
     return binary_operands(input, other)
 
@@ -162,10 +160,8 @@ def dot(input, other, *, out=None):
                            .format(input.shape[0], other.shape[0], input.shape[0],
                                    other.shape[0]))
     if input._data.dtype != other._data.dtype:
-        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int"}
-        da, db = input._data.dtype.name, other._data.dtype.name
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{names.get(da, da)} and {names.get(db, db)}")
+                           f"{scalar_type_name(input)} and {scalar_type_name(other)}")
     return _product("dot", input, other, out)
 
 

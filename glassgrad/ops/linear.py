@@ -14,6 +14,7 @@ number of batch dims:
 
 import numpy as np
 
+from .._dtype import cpp_type_name, scalar_type_name
 from ..autograd.function import Primitive
 from ._util import unbroadcast
 
@@ -65,20 +66,6 @@ class Linear(Primitive):
         return "UnsafeViewBackward0" if bias_shape is None else "ViewBackward0"
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
-def _type_name(t):
-    return _TYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
-
-
-def _cpp_name(t):
-    from ..tensor import _cpp_type_name
-
-    return _cpp_type_name(t)
-
-
 def _check(input, weight, bias):
     """Raise PyTorch's errors, in its order, for operands that do not fit (dims, dtypes, shapes;
     with a bias PyTorch calls addmm and checks dtypes first, without it mm and shapes first)."""
@@ -93,10 +80,10 @@ def _check(input, weight, bias):
     if bias is not None:
         if bias._data.dtype != weight._data.dtype:
             raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                               f"{_type_name(bias)} and {_type_name(weight)}")
+                               f"{scalar_type_name(bias)} and {scalar_type_name(weight)}")
         if input._data.dtype != weight._data.dtype:
             raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                               f"{_type_name(input)} and {_type_name(weight)}")
+                               f"{scalar_type_name(input)} and {scalar_type_name(weight)}")
     in_features = input.shape[-1]
     if in_features != weight.shape[1]:
         rows = int(np.prod(input.shape[:-1], dtype=np.int64)) if input.ndim > 1 else 1
@@ -104,7 +91,7 @@ def _check(input, weight, bias):
                            f"and {weight.shape[1]}x{weight.shape[0]})")
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_cpp_name(input)} != {_cpp_name(weight)}")
+                           f"{cpp_type_name(input)} != {cpp_type_name(weight)}")
     if bias is not None:
         out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
         try:

@@ -16,8 +16,9 @@ import warnings
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.function import Primitive
-from ..tensor import Tensor, _scalar_type_name
+from ..tensor import Tensor
 from . import reduction as _reduction
 from .indexing import where
 from .unary import abs as _abs
@@ -105,7 +106,7 @@ def _weighted(loss, weight, input, reduction, mean_over_weights=True):
 def _not_implemented_for_integers(input, target, kernel):
     if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_scalar_type_name(input)}'")
+                                  f"'{scalar_type_name(input)}'")
 
 
 # ----------------------------------------------------------------------------- regression

@@ -12,6 +12,7 @@ Each backward has a primitive for its own backward, so second derivatives work.
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..random import numpy_generator
@@ -47,7 +48,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     dtype = input._data.dtype
     if dtype.kind != "f":
         raise RuntimeError("result type Float can't be cast to the desired output type "
-                           f"{_TYPE_NAMES.get(dtype.name, dtype.name)}")
+                           f"{scalar_type_name(dtype)}")
     if p == 1:
         noise = np.zeros((), dtype=dtype)
     else:
@@ -55,10 +56,6 @@ def dropout(input, p=0.5, training=True, inplace=False):
         noise = keep.astype(dtype) / dtype.type(1 - p)
     noise = Tensor._make(noise)
     return input.mul_(noise) if inplace else input * noise
-
-
-_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-               "bool": "Bool", "float16": "Half"}
 
 
 def one_hot(tensor, num_classes=-1):
@@ -167,8 +164,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     """
     indices = input._data
     if indices.dtype not in (np.int64, np.int32):
-        kind = _TYPE_NAMES.get(indices.dtype.name, {"float32": "Float", "float64": "Double"}
-                               .get(indices.dtype.name, indices.dtype.name))
+        kind = scalar_type_name(indices)
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got glassgrad.{kind}Tensor "
                            "instead (while checking arguments for embedding)")

@@ -17,6 +17,7 @@ the input Tensor so that second derivatives see their dependence on x.
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._util import unbroadcast
@@ -148,7 +149,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
                            f"{list(input.shape)}")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for '
-                                  f"'{_type_name(input)}'")
+                                  f"'{scalar_type_name(input)}'")
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     return NativeLayerNorm.apply(input, weight, bias, axes=axes, view=shape, eps=eps)
 
@@ -232,11 +233,6 @@ def _verify_batch_size(input):
     if values == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                          f"{size}")
-
-
-def _type_name(t):
-    names = {"int64": "Long", "int32": "Int", "bool": "Bool", "int16": "Short", "uint8": "Byte"}
-    return names.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

@@ -14,9 +14,10 @@ separately, out = A_h @ x @ A_w^T, where row o of A_h holds 1/len over rows
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from .conv import _SCALAR_NAMES, Convolution
+from .conv import Convolution
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -103,7 +104,7 @@ def _check_dtype(input, op, refused_kinds):
     """PyTorch's NotImplementedError for dtypes it has no kernel for (bool, uint8)."""
     dtype = input._data.dtype
     if dtype.kind in refused_kinds:
-        name = _SCALAR_NAMES.get(dtype.name, dtype.name)
+        name = scalar_type_name(dtype)
         raise NotImplementedError(f"\"{op}\" not implemented for '{name}'")
 
 
