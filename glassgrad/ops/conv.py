@@ -21,9 +21,9 @@ independent convolutions; they become the batch axis of the same matrix product.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._dtype import c_type_name, scalar_type_name
 from ..autograd.function import Primitive
 from ..tensor import Tensor
+from ._conv_checks import check_conv, conv_padding, int_tuple
 
 __all__ = ["conv2d"]
 
@@ -274,82 +274,6 @@ class ConvWeightGrad(Primitive):
         return "ConvolutionBackwardBackward0"
 
 
-# ----------------------------------------------------------------------------- checks
-def _ints(value, name, size, op="conv2d"):
-    """``value`` (an int, or a list/tuple of 1 or ``size`` ints) as a tuple of ``size`` ints."""
-    items = list(value) if isinstance(value, (list, tuple)) else [value]
-    for position, item in enumerate(items):
-        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
-            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element "
-                            f"of type {type(item).__name__} at pos {position}")
-    if len(items) == 1:
-        items = items * size
-    if len(items) != size:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {size} "
-                           f"values to match the convolution dimensions, but got {name}="
-                           f"{[int(i) for i in items]}")
-    return tuple(int(i) for i in items)
-
-
-def _check_conv(input, weight, bias, stride, padding, dilation, groups):
-    """Raise PyTorch's errors for shapes and settings that define no convolution."""
-    x, w = input._data, weight._data
-    if x.dtype == np.bool_:
-        raise NotImplementedError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
-    if x.ndim != 4:
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
-                           f"input of size: {list(x.shape)}")
-    if any(p < 0 for pair in padding for p in pair):
-        raise RuntimeError("negative padding is not supported")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    if w.shape[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {list(w.shape)} instead")
-    if w.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead")
-    if x.shape[1] != w.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
-                           f"input{list(x.shape)} to have {w.shape[1] * groups} channels, but "
-                           f"got {x.shape[1]} channels instead")
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != w.shape[0]):
-        raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be "
-                           f"1-dimensional with {w.shape[0]} elements, but got bias of size "
-                           f"{list(bias.shape)} instead")
-    padded = [x.shape[2 + a] + sum(padding[a]) for a in range(2)]
-    reach = [dilation[a] * (w.shape[2 + a] - 1) + 1 for a in range(2)]
-    if padded[0] < reach[0] or padded[1] < reach[1]:
-        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x "
-                           f"{padded[1]}). Kernel size: ({reach[0]} x {reach[1]}). Kernel size "
-                           "can't be greater than actual input size")
-    if x.dtype != w.dtype:
-        raise RuntimeError(f"expected scalar type {scalar_type_name(x)} but found "
-                           f"{scalar_type_name(w)}")
-    if bias is not None and bias._data.dtype != x.dtype:
-        raise RuntimeError(f"Input type ({c_type_name(x)}) and bias type "
-                           f"({c_type_name(bias)}) should be the same")
-
-
-def _conv_padding(padding, kernel, stride, dilation):
-    """((top, bottom), (left, right)) from an int, a pair, 'valid' or 'same'."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return ((0, 0), (0, 0))
-        if padding != "same":
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-        if any(s != 1 for s in stride):
-            raise RuntimeError("padding='same' is not supported for strided convolutions")
-        total = [dilation[a] * (kernel[a] - 1) for a in range(2)]
-        return tuple((t // 2, t - t // 2) for t in total)  # any odd extra goes bottom/right
-    pad = _ints(padding, "padding", 2)
-    return ((pad[0], pad[0]), (pad[1], pad[1]))
-
-
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation, as in PyTorch) over a batch of images.
 
@@ -379,14 +303,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
-    stride = _ints(stride, "stride", 2)
+    stride = int_tuple(stride, "stride", 2)
     if weight.ndim != 4:  # PyTorch reads the number of spatial dims from the weight
         raise RuntimeError(f"expected stride to be a single integer value or a list of "
                            f"{weight.ndim - 2} values to match the convolution dimensions, but "
                            f"got stride={list(stride)}")
-    dilation = _ints(dilation, "dilation", 2)
-    pad = _conv_padding(padding, weight.shape[2:], stride, dilation)
-    _check_conv(input, weight, bias, stride, pad, dilation, groups)
+    dilation = int_tuple(dilation, "dilation", 2)
+    pad = conv_padding(padding, weight.shape[2:], stride, dilation)
+    check_conv(input, weight, bias, stride, pad, dilation, groups)
     out = Convolution.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
                             groups=groups)
     return out.squeeze(0) if unbatched else out

@@ -297,6 +297,24 @@ class NllLoss(Primitive):
 def check_class_targets(input, target, weight, ignore_index, op):
     """PyTorch's checks of class-index targets, in its order; returns the targets as an int64
     array (0-d for an input of shape (C,)) and the class weights' array (or None)."""
+    _check_target_shape(input, target)
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{scalar_type_name(target)}")
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    weights = None if weight is None else _class_weights(input, weight, classes, op)
+    labels = target._data.astype(np.int64).reshape(() if input.ndim == 1 else target.shape)
+    wrong = (labels < 0) | (labels >= classes)
+    if ignore_index is not None:
+        wrong &= labels != ignore_index
+    if wrong.any():
+        raise IndexError(f"Target {labels[wrong].flat[0]} is out of bounds.")
+    return labels, weights
+
+
+def _check_target_shape(input, target):
+    """The target's shape against the input's: (N,) for (N, C), (N, d1, ...) for (N, C, d1,
+    ...), one value for (C,); PyTorch's message for each way it can be wrong."""
     ndim, shape, tshape = input.ndim, tuple(input.shape), tuple(target.shape)
     if ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
@@ -317,31 +335,23 @@ def check_class_targets(input, target, weight, ignore_index, op):
     elif tshape != shape[:1] + shape[2:]:
         raise RuntimeError(f"Expected target size {list(shape[:1] + shape[2:])}, got "
                            f"{list(tshape)}")
-    if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{scalar_type_name(target)}")
-    classes = shape[0] if ndim == 1 else shape[1]
-    weights = None
-    if weight is not None:
-        if weight.ndim != 1 or weight.numel() != classes:
-            raise RuntimeError(
-                f"weight tensor should be defined either for all {classes} classes or no classes"
-                f" but got weight tensor of shape: {list(weight.shape)}" if ndim <= 2 else
-                "weight tensor should be defined either for all or no classes")
-        if weight._data.dtype != input._data.dtype:
-            raise RuntimeError(f"expected scalar type {scalar_type_name(input)} but found "
-                               f"{scalar_type_name(weight)}")
-        if weight.requires_grad and GradMode.enabled:
-            raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
-                               "argument 'weight'. This input cannot have requires_grad True.")
-        weights = weight._data
-    labels = target._data.astype(np.int64).reshape(() if ndim == 1 else tshape)
-    wrong = (labels < 0) | (labels >= classes)
-    if ignore_index is not None:
-        wrong &= labels != ignore_index
-    if wrong.any():
-        raise IndexError(f"Target {labels[wrong].flat[0]} is out of bounds.")
-    return labels, weights
+
+
+def _class_weights(input, weight, classes, op):
+    """The per-class weights' array, after PyTorch's checks (one per class, the input's dtype,
+    no gradient wanted)."""
+    if weight.ndim != 1 or weight.numel() != classes:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes"
+            f" but got weight tensor of shape: {list(weight.shape)}" if input.ndim <= 2 else
+            "weight tensor should be defined either for all or no classes")
+    if weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {scalar_type_name(input)} but found "
+                           f"{scalar_type_name(weight)}")
+    if weight.requires_grad and GradMode.enabled:
+        raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
+                           "argument 'weight'. This input cannot have requires_grad True.")
+    return weight._data
 
 
 def _floating_input(input, kernel):

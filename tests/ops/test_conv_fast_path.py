@@ -52,7 +52,7 @@ def input_grads(x, w, g, **kwargs):
     stride = (1, 1)
     dilation = kwargs.get("dilation", 1)
     dilation = (dilation, dilation) if isinstance(dilation, int) else dilation
-    padding = conv._conv_padding(kwargs.get("padding", 0), w.shape[2:], stride, dilation)
+    padding = conv.conv_padding(kwargs.get("padding", 0), w.shape[2:], stride, dilation)
     params = dict(padding=padding, dilation=dilation, groups=kwargs.get("groups", 1))
     shifted = conv._shifted_input_grad(g, w, x.shape, **params)
     n, _, h_out, w_out = g.shape
