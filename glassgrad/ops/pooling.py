@@ -52,6 +52,22 @@ def _output_length(size, kernel, pad, stride, dilation, ceil_mode):
 def _check_pool(x, kernel, stride, pad, dilation, ceil_mode, op):
     """Validate in the order of PyTorch's pooling_output_shape and pool2d_shape_check;
     returns (H_out, W_out)."""
+    _check_pool_settings(kernel, stride, pad, dilation)
+    _check_pool_input(x, op)
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {pad[1]}, padH = {pad[0]}, kW = {kernel[1]}, kH = {kernel[0]}")
+    c, h, w = x.shape[-3:]
+    out = tuple(_output_length(size, kernel[a], pad[a], stride[a], dilation[a], ceil_mode)
+                for a, size in enumerate((h, w)))
+    if out[0] < 1 or out[1] < 1:
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+                           f"({c}x{out[0]}x{out[1]}). Output size is too small")
+    return out
+
+
+def _check_pool_settings(kernel, stride, pad, dilation):
+    """Strides, paddings, kernel sizes and dilations that define a pooling window."""
     for a in range(2):
         if stride[a] == 0:
             raise RuntimeError("stride should not be zero")
@@ -70,6 +86,10 @@ def _check_pool(x, kernel, stride, pad, dilation, ceil_mode, op):
     if dilation[0] <= 0 or dilation[1] <= 0:
         raise RuntimeError(f"dilation should be greater than zero, but got dilationH: "
                            f"{dilation[0]} dilationW: {dilation[1]}")
+
+
+def _check_pool_input(x, op):
+    """A non-empty (C, H, W) or (N, C, H, W) input."""
     if x.ndim not in (3, 4):
         if op == "max_pool2d":
             raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
@@ -78,16 +98,6 @@ def _check_pool(x, kernel, stride, pad, dilation, ceil_mode, op):
     if any(size == 0 for size in x.shape[-3:]):
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
                            f"for input, but got:{list(x.shape)}")
-    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
-        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
-                           f"padW = {pad[1]}, padH = {pad[0]}, kW = {kernel[1]}, kH = {kernel[0]}")
-    c, h, w = x.shape[-3:]
-    out = tuple(_output_length(size, kernel[a], pad[a], stride[a], dilation[a], ceil_mode)
-                for a, size in enumerate((h, w)))
-    if out[0] < 1 or out[1] < 1:
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
-                           f"({c}x{out[0]}x{out[1]}). Output size is too small")
-    return out
 
 
 def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, op):
