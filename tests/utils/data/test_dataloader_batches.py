@@ -1,5 +1,5 @@
-"""The DataLoader's fast path (a TensorDataset, default collate, a Random or Sequential sampler:
-batches cut from the sampler's index array) gives exactly the batches, and leaves exactly the
+"""The DataLoader over a TensorDataset with default collation and a Random or Sequential sampler
+(batches cut from the sampler's index array) gives exactly the batches, and leaves exactly the
 random state, of the general path (a list of indices per batch, samples collated one by one)."""
 
 import numpy as np

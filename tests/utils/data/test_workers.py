@@ -161,7 +161,7 @@ def _in_subprocess(call):
     code = textwrap.dedent(f"""
         import json, sys
         sys.path.insert(0, {HERE!r})
-        import test_dataloader_workers as t
+        import test_workers as t
         print(json.dumps({call}))
     """)
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
