@@ -3,7 +3,15 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _step_tensor, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _bump,
+    _grads_of,
+    _state_lists,
+    _step_tensor,
+    _zeros_like,
+    with_step_hooks,
+)
 
 __all__ = ["Adadelta"]
 
@@ -44,38 +52,38 @@ class Adadelta(Optimizer):
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    @with_step_hooks
     def step(self, closure=None):
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr = group["lr"]
-            rho = group["rho"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
+            params, grads = _grads_of(group)
+            states = [self.state[p] for p in params]
+            for p, state in zip(params, states):
                 if len(state) == 0:
                     state["step"] = _step_tensor()
                     state["square_avg"] = _zeros_like(p)
                     state["acc_delta"] = _zeros_like(p)
-                state["step"]._data += 1
-                grad = p._grad._data
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-                square_avg = state["square_avg"]._data
-                acc_delta = state["acc_delta"]._data
-                square_avg *= rho
-                square_avg += (1 - rho) * grad * grad
-                std = np.sqrt(square_avg + eps)
-                delta = np.sqrt(acc_delta + eps)
-                delta /= std
-                delta *= grad
-                acc_delta *= rho
-                acc_delta += (1 - rho) * delta * delta
-                p._data += -lr * delta
-                _bump(p)
+            square_avgs, acc_deltas = _state_lists(states, "square_avg", "acc_delta")
+            _single_tensor_adadelta(params, grads, square_avgs, acc_deltas,
+                                    [state["step"] for state in states], lr=group["lr"],
+                                    rho=group["rho"], eps=group["eps"])
         return loss
+
+
+def _single_tensor_adadelta(params, grads, square_avgs, acc_deltas, steps, *, lr, rho, eps):
+    """Adadelta, one parameter at a time (the rule in :class:`Adadelta`'s docstring, after the
+    shared maximize / weight-decay start); ``foreach`` is accepted and this form always runs."""
+    for p, grad, square_avg, acc_delta, step in zip(params, grads, square_avgs, acc_deltas,
+                                                    steps):
+        step._data += 1
+        square_avg *= rho
+        square_avg += (1 - rho) * grad * grad
+        std = np.sqrt(square_avg + eps)
+        delta = np.sqrt(acc_delta + eps)
+        delta /= std
+        delta *= grad
+        acc_delta *= rho
+        acc_delta += (1 - rho) * delta * delta
+        p._data += -lr * delta
+        _bump(p)

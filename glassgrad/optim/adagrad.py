@@ -4,7 +4,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _bump, _count_step, _step_tensor
+from .optimizer import Optimizer, _bump, _count_step, _grads_of, _step_tensor, with_step_hooks
 
 __all__ = ["Adagrad"]
 
@@ -58,30 +58,31 @@ class Adagrad(Optimizer):
         value = group["initial_accumulator_value"]
         state["sum"] = Tensor._make(np.full_like(p._data, value))
 
+    @with_step_hooks
     def step(self, closure=None):
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr = group["lr"]
-            lr_decay = group["lr_decay"]
-            weight_decay = group["weight_decay"]
-            eps = group["eps"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            params, grads = _grads_of(group)
+            for p in params:
                 if "sum" not in self.state[p]:
                     self._init_state(p, group)
-                state = self.state[p]
-                step = _count_step(state)
-                grad = p._grad._data
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-                clr = lr / (1 + (step - 1) * lr_decay)
-                state_sum = state["sum"]._data
-                state_sum += grad * grad
-                std = np.sqrt(state_sum) + eps
-                p._data += -clr * grad / std
-                _bump(p)
+            states = [self.state[p] for p in params]
+            _single_tensor_adagrad(params, grads, [s["sum"]._data for s in states],
+                                   [s["step"] for s in states], lr=group["lr"],
+                                   lr_decay=group["lr_decay"], eps=group["eps"])
         return loss
+
+
+def _single_tensor_adagrad(params, grads, state_sums, steps, *, lr, lr_decay, eps):
+    """Adagrad, one parameter at a time (the rule in :class:`Adagrad`'s docstring, after the
+    shared maximize / weight-decay start); ``foreach`` is accepted and this form always runs (a
+    multi-tensor form would save a few NumPy calls a parameter, not measured worth a second
+    copy of the rule)."""
+    for p, grad, state_sum, step in zip(params, grads, state_sums, steps):
+        count = _count_step(step)
+        clr = lr / (1 + (count - 1) * lr_decay)
+        state_sum += grad * grad
+        std = np.sqrt(state_sum) + eps
+        p._data += -clr * grad / std
+        _bump(p)

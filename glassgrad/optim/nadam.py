@@ -4,7 +4,17 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adam import _check_adam_args
-from .optimizer import Optimizer, _bump, _count_step, _lerp_, _step_tensor, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _bump,
+    _count_step,
+    _grads_of,
+    _lerp_,
+    _state_lists,
+    _step_tensor,
+    _zeros_like,
+    with_step_hooks,
+)
 
 __all__ = ["NAdam"]
 
@@ -49,49 +59,51 @@ class NAdam(Optimizer):
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_group(self, group, params):
+        """Each parameter's state (made on its first step), as the lists the update takes."""
+        states = [self.state[p] for p in params]
+        for p, state in zip(params, states):
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["mu_product"] = Tensor._make(np.ones((), dtype=np.float32))
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+        steps = [state["step"] for state in states]
+        return [steps] + _state_lists(states, "mu_product", "exp_avg", "exp_avg_sq")
+
+    @with_step_hooks
     def step(self, closure=None):
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr = group["lr"]
-            beta1, beta2 = group["betas"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            momentum_decay = group["momentum_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["mu_product"] = Tensor._make(np.ones((), dtype=np.float32))
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                grad = p._grad._data
-                if group["maximize"]:
-                    grad = -grad
-                exp_avg = state["exp_avg"]._data
-                exp_avg_sq = state["exp_avg_sq"]._data
-                mu_product = state["mu_product"]._data
-                step = _count_step(state)
-
-                bias_correction2 = 1 - beta2 ** step
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p._data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p._data
-                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-                mu_product *= mu
-                _lerp_(exp_avg, grad, 1 - beta1)
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
-                denom = np.sqrt(exp_avg_sq / bias_correction2)
-                product = float(mu_product)
-                product_next = product * mu_next
-                denom += eps
-                p._data += (-lr * (1.0 - mu) / (1.0 - product)) * grad / denom
-                p._data += (-lr * mu_next) / (1.0 - product_next) * exp_avg / denom
-                _bump(p)
+            params, grads = _grads_of(group, group["decoupled_weight_decay"])
+            steps, mu_products, exp_avgs, exp_avg_sqs = self._init_group(group, params)
+            _single_tensor_nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, steps,
+                                 lr=group["lr"], betas=group["betas"], eps=group["eps"],
+                                 momentum_decay=group["momentum_decay"])
         return loss
+
+
+def _single_tensor_nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, steps, *, lr, betas,
+                         eps, momentum_decay):
+    """NAdam, one parameter at a time (the rule in :class:`NAdam`'s docstring, after the shared
+    maximize / weight-decay start); ``foreach`` is accepted and this form always runs."""
+    beta1, beta2 = betas
+    for i, p in enumerate(params):
+        grad, exp_avg, exp_avg_sq, mu_product = grads[i], exp_avgs[i], exp_avg_sqs[i], \
+            mu_products[i]
+        step = _count_step(steps[i])
+        bias_correction2 = 1 - beta2 ** step
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product *= mu
+        _lerp_(exp_avg, grad, 1 - beta1)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        denom = np.sqrt(exp_avg_sq / bias_correction2)
+        product = float(mu_product)
+        product_next = product * mu_next
+        denom += eps
+        p._data += (-lr * (1.0 - mu) / (1.0 - product)) * grad / denom
+        p._data += (-lr * mu_next) / (1.0 - product_next) * exp_avg / denom
+        _bump(p)

@@ -14,11 +14,12 @@ from itertools import chain
 
 import numpy as np
 
+from .._dtype import scalar_type_name as _scalar_type_name
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor, _scalar_type_name
+from ..tensor import Tensor
 from ..utils.hooks import RemovableHandle
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "with_step_hooks"]
 
 
 class _RequiredParameter:
@@ -48,39 +49,90 @@ def _zeros_like(p):
     return Tensor._make(np.zeros_like(p._data))
 
 
-def _with_step_hooks(step):
-    """Wrap a subclass's ``step`` so registered pre- and post-hooks run around it."""
+def with_step_hooks(step):
+    """Decorator for an optimizer's ``step``: run the registered pre-hooks, the step, then the
+    post-hooks (PyTorch's ``register_step_pre_hook`` / ``register_step_post_hook`` semantics).
+
+    Every optimizer here writes ``@with_step_hooks`` above its ``step``; the base class does not
+    rewrite subclasses behind their back (PyTorch patches the class's ``step`` once in
+    ``Optimizer.__init__``): the decorator shows, where ``step`` is defined, that hooks run around
+    it. A subclass of your own decorates its ``step`` the same way; ``register_step_*_hook``
+    refuses an optimizer whose ``step`` is not decorated rather than never calling the hook.
+
+    Example:
+        >>> class Plain(Optimizer):
+        ...     @with_step_hooks
+        ...     def step(self, closure=None): ...
+    """
 
     @functools.wraps(step)
-    def wrapper(self, *args, **kwargs):
-        attributes = self.__dict__
-        if not (attributes.get("_optimizer_step_pre_hooks")
-                or attributes.get("_optimizer_step_post_hooks")):
-            return step(self, *args, **kwargs)  # no hooks (the usual case): the step alone
-        for hook in list(self.__dict__.get("_optimizer_step_pre_hooks", {}).values()):
+    def step_with_hooks(self, *args, **kwargs):
+        for hook in list(self._optimizer_step_pre_hooks.values()):
             result = hook(self, args, kwargs)
             if result is not None:
-                if isinstance(result, tuple) and len(result) == 2:
-                    args, kwargs = result
-                else:
+                if not (isinstance(result, tuple) and len(result) == 2):
                     raise RuntimeError(f"{hook} must return None or a tuple of (new_args, "
                                        f"new_kwargs), but got {result}.")
+                args, kwargs = result
         out = step(self, *args, **kwargs)
-        for hook in list(self.__dict__.get("_optimizer_step_post_hooks", {}).values()):
+        for hook in list(self._optimizer_step_post_hooks.values()):
             hook(self, args, kwargs)
         return out
 
-    wrapper._hooked = True
-    return wrapper
+    step_with_hooks.runs_step_hooks = True
+    return step_with_hooks
 
 
-def _count_step(state):
-    """``state["step"] += 1`` (PyTorch's float32 0-d counter) without a ufunc call: the sum in
+def _count_step(step):
+    """``step += 1`` on PyTorch's float32 0-d counter (a Tensor) without a ufunc call: the sum in
     float64, rounded to float32 on storing, is the float32 sum. Returns the new count."""
-    counter = state["step"]._data
-    step = float(counter) + 1.0
-    counter[()] = step
-    return step
+    counter = step._data
+    count = float(counter) + 1.0
+    counter[()] = count
+    return count
+
+
+def _grads_of(group, decoupled=False):
+    r"""The start every update rule shares: the group's parameters that have a gradient (a frozen
+    one, with ``grad`` None, is skipped) and their gradients as arrays, ready for the rule.
+
+    .. math::
+        g = \pm\nabla f(\theta) \;(-\text{ if maximize}),\quad
+        g \leftarrow g + \lambda\theta \text{ (L2)} \quad\text{or}\quad
+        \theta \leftarrow \theta (1 - \gamma\lambda) \text{ (decoupled)}
+
+    ``group["weight_decay"]`` is :math:`\lambda`; ``decoupled`` shrinks the weights in place
+    (AdamW) instead of adding to the gradient. Nothing to refuse: glassgrad has no complex dtype
+    (``tensor()`` refuses one) and no sparse layout. Returns ``(params, grads)``, two lists.
+    """
+    params, grads = [], []
+    for p in group["params"]:
+        if p._grad is None:
+            continue
+        params.append(p)
+        grads.append(p._grad._data)
+    if group.get("maximize", False):
+        grads = [np.negative(g) for g in grads]
+    weight_decay = group.get("weight_decay", 0)
+    if weight_decay != 0 and decoupled:
+        for p in params:
+            p._data *= 1 - group["lr"] * weight_decay
+    elif weight_decay != 0:
+        grads = [g + weight_decay * p._data for g, p in zip(grads, params)]
+    return params, grads
+
+
+def _use_foreach(group, default):
+    """PyTorch's ``foreach`` option: True or False pick the multi- or single-tensor update;
+    None picks ``default``, the one each optimizer found faster on CPU here."""
+    foreach = group.get("foreach")
+    return default if foreach is None else bool(foreach)
+
+
+def _state_lists(states, *keys):
+    """``[[state[key]._data for each state] for each key]``: the lists a functional update takes
+    (a missing key gives None entries)."""
+    return [[state[key]._data if key in state else None for state in states] for key in keys]
 
 
 def _bump(p):
@@ -124,12 +176,6 @@ class Optimizer:
         defaults (dict): default hyper-parameters, used by groups that do not set them.
     """
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "_hooked", False):
-            cls.step = _with_step_hooks(step)
-
     def __init__(self, params, defaults):
         self.defaults = defaults
         self._optimizer_step_pre_hooks = {}
@@ -159,11 +205,18 @@ class Optimizer:
     def register_step_pre_hook(self, hook):
         """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
         ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
+        self._check_step_runs_hooks()
         return RemovableHandle(self._optimizer_step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """Call ``hook(optimizer, args, kwargs)`` after each ``step``. Returns a handle."""
+        self._check_step_runs_hooks()
         return RemovableHandle(self._optimizer_step_post_hooks, hook)
+
+    def _check_step_runs_hooks(self):
+        if not getattr(type(self).step, "runs_step_hooks", False):
+            raise RuntimeError(f"{type(self).__name__}.step does not run step hooks: decorate it "
+                               "with glassgrad.optim.optimizer.with_step_hooks")
 
     def __repr__(self):
         text = self.__class__.__name__ + " ("

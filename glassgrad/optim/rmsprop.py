@@ -2,7 +2,16 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _lerp_, _step_tensor, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _bump,
+    _grads_of,
+    _lerp_,
+    _state_lists,
+    _step_tensor,
+    _zeros_like,
+    with_step_hooks,
+)
 
 __all__ = ["RMSprop"]
 
@@ -51,49 +60,54 @@ class RMSprop(Optimizer):
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_group(self, group, params):
+        """Each parameter's state (made on its first step), as the lists the update takes."""
+        states = [self.state[p] for p in params]
+        for p, state in zip(params, states):
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["square_avg"] = _zeros_like(p)
+                if group["momentum"] > 0:
+                    state["momentum_buffer"] = _zeros_like(p)
+                if group["centered"]:
+                    state["grad_avg"] = _zeros_like(p)
+        steps = [state["step"] for state in states]
+        return [steps] + _state_lists(states, "square_avg", "grad_avg", "momentum_buffer")
+
+    @with_step_hooks
     def step(self, closure=None):
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr = group["lr"]
-            alpha = group["alpha"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            momentum = group["momentum"]
-            centered = group["centered"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = _zeros_like(p)
-                state["step"]._data += 1
-                grad = p._grad._data
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-                square_avg = state["square_avg"]._data
-                square_avg *= alpha
-                square_avg += (1 - alpha) * grad * grad
-                if centered:
-                    grad_avg = state["grad_avg"]._data
-                    _lerp_(grad_avg, grad, 1 - alpha)
-                    avg = np.sqrt(square_avg + -1 * grad_avg * grad_avg)
-                else:
-                    avg = np.sqrt(square_avg)
-                avg += eps
-                if momentum > 0:
-                    buf = state["momentum_buffer"]._data
-                    buf *= momentum
-                    buf += grad / avg
-                    p._data += -lr * buf
-                else:
-                    p._data += -lr * grad / avg
-                _bump(p)
+            params, grads = _grads_of(group)
+            steps, square_avgs, grad_avgs, buffers = self._init_group(group, params)
+            _single_tensor_rmsprop(params, grads, square_avgs, grad_avgs, buffers, steps,
+                                   lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                                   momentum=group["momentum"], centered=group["centered"])
         return loss
+
+
+def _single_tensor_rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, steps, *,
+                           lr, alpha, eps, momentum, centered):
+    """RMSprop, one parameter at a time (the rule in :class:`RMSprop`'s docstring, after the
+    shared maximize / weight-decay start); ``foreach`` is accepted and this form always runs."""
+    for i, p in enumerate(params):
+        grad, square_avg = grads[i], square_avgs[i]
+        steps[i]._data += 1
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if centered:
+            grad_avg = grad_avgs[i]
+            _lerp_(grad_avg, grad, 1 - alpha)
+            avg = np.sqrt(square_avg + -1 * grad_avg * grad_avg)
+        else:
+            avg = np.sqrt(square_avg)
+        avg += eps
+        if momentum > 0:
+            buf = momentum_buffers[i]
+            buf *= momentum
+            buf += grad / avg
+            p._data += -lr * buf
+        else:
+            p._data += -lr * grad / avg
+        _bump(p)

@@ -1,7 +1,7 @@
 """SGD: stochastic gradient descent with optional momentum (``torch.optim.SGD``)."""
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _bump
+from .optimizer import Optimizer, _bump, _grads_of, with_step_hooks
 
 __all__ = ["SGD"]
 
@@ -44,35 +44,37 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
+    @with_step_hooks
     def step(self, closure=None):
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr = group["lr"]
-            momentum = group["momentum"]
-            dampening = group["dampening"]
-            weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                grad = p._grad._data
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = Tensor._make(grad.copy())  # b_1 = g_1
-                        state["momentum_buffer"] = buf
-                    else:
-                        buf._data *= momentum
-                        buf._data += (1 - dampening) * grad
-                    if group["nesterov"]:
-                        grad = grad + momentum * buf._data
-                    else:
-                        grad = buf._data
-                p._data -= lr * grad
-                _bump(p)
+            params, grads = _grads_of(group)
+            buffers = [self.state.get(p, {}).get("momentum_buffer") for p in params]
+            _single_tensor_sgd(params, grads, buffers, lr=group["lr"],
+                               momentum=group["momentum"], dampening=group["dampening"],
+                               nesterov=group["nesterov"])
+            if group["momentum"] != 0:
+                for p, buf in zip(params, buffers):
+                    self.state[p]["momentum_buffer"] = buf
         return loss
+
+
+def _single_tensor_sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, nesterov):
+    """SGD, one parameter at a time (the rule in :class:`SGD`'s docstring, after the shared
+    maximize / weight-decay start). ``momentum_buffers`` holds each parameter's buffer Tensor or
+    None; a new one is put in the list (the caller stores it in the state). One form only: the
+    update is two or three NumPy calls a parameter, too few for a multi-tensor form to save any,
+    so ``foreach`` is accepted and this form always runs."""
+    for i, p in enumerate(params):
+        grad = grads[i]
+        if momentum != 0:
+            buf = momentum_buffers[i]
+            if buf is None:
+                buf = momentum_buffers[i] = Tensor._make(grad.copy())  # b_1 = g_1
+            else:
+                buf._data *= momentum
+                buf._data += (1 - dampening) * grad
+            grad = grad + momentum * buf._data if nesterov else buf._data
+        p._data -= lr * grad
+        _bump(p)
