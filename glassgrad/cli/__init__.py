@@ -58,9 +58,9 @@ def main(argv=None):
 
 
 def _run_command(argv):
-    from ..run_folder import RunFolderError
     from ..tabular import DataError
     from ..train.checkpoint import CheckpointError
+    from ..train.run_folder import RunFolderError
 
     parser = build_parser()
     try:

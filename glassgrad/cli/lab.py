@@ -11,6 +11,7 @@ folder that holds the page (``index.html``) and the PNGs.
 import argparse
 import os
 
+from ..train.run_folder import PLOTLY
 from . import UsageError
 
 
@@ -66,5 +67,5 @@ def report(result, fast=False):
     for note in result.notes:
         print(f"  {note}")
     names = ", ".join(os.path.basename(path) for path in result.files
-                      if not path.endswith("plotly.min.js"))
+                      if not path.endswith(PLOTLY))
     print(f"wrote {names} to {result.folder}{os.sep}")

@@ -2,7 +2,7 @@
 
 import os
 
-from ..run_folder import METRICS, read_config
+from ..train.run_folder import METRICS, read_config
 from . import UsageError
 from .runs import run_folder_lock
 

@@ -1,6 +1,6 @@
 """Run folders from the command's side: making one (claimed, locked, cleared), writing its
 JSON, and loading a finished run for predict and evaluate. What the folder holds, and how its
-files are read back safely, is ``glassgrad.run_folder``."""
+files are read back safely, is ``glassgrad.train.run_folder``."""
 
 import contextlib
 import json
@@ -8,7 +8,15 @@ import os
 import shutil
 
 from .._atomic import atomic_write
-from ..run_folder import CONFIG, LOCK, MODEL, RUN_FILES, inside_run, read_config
+from ..train.run_folder import (
+    CONFIG,
+    LOCK,
+    MODEL,
+    PREPROCESSING,
+    RUN_FILES,
+    inside_run,
+    read_config,
+)
 from . import UsageError
 
 __all__ = ["build_mlp", "claim_run_dir", "check_output_folder", "run_folder_lock", "clear_run",
@@ -121,7 +129,7 @@ def load_run(folder):
     from ..tabular import TabularPreprocessor
 
     config = read_config(folder)
-    for name in ("preprocessing.json", "preprocessing.skops"):
+    for name in PREPROCESSING:
         inside_run(folder, name)
     preprocessor = TabularPreprocessor.load(folder)
     expected = (config["n_features"], config["n_outputs"], config["task"], config["target"])

@@ -1,5 +1,10 @@
 """``glassgrad train``: data -> preprocessing -> MLP -> Trainer -> a run folder.
 
+In four steps: prepare (read, split and preprocess the data: everything that can fail on bad
+input, before the run folder is touched), fit (the model, optimizer and Trainer), evaluate (the
+test set) and write (the weights, test predictions, results and report, into ``RunFolder``'s
+files).
+
 With no arguments it trains on scikit-learn's bundled digits (8x8 images of handwritten
 digits, 10 classes): a 70/15/15 train/validation/test split, an MLP with early stopping on the
 validation loss, and the test metrics at the end.
@@ -11,13 +16,15 @@ import math
 import os
 import sys
 
-from ..run_folder import (
+from ..train.run_folder import (
     ACTIVATIONS,
+    CHECKPOINTS,
     CONFIG,
+    METRICS,
     MODEL,
     OPTIMIZERS,
-    RESULTS,
     SCHEDULERS,
+    RunFolder,
     inside_run,
     read_config,
 )
@@ -143,14 +150,14 @@ def _run(args):
 
 def _resume(folder, quiet):
     config = read_config(folder)
-    checkpoints = inside_run(folder, "checkpoints")
-    for name in ("interrupted", "last"):
+    checkpoints = inside_run(folder, CHECKPOINTS)
+    for name in (RunFolder.INTERRUPTED, RunFolder.LAST):
         if _has_checkpoint(os.path.join(checkpoints, name)):
             settings = {**config["settings"], "lr": config["lr_used"]}
             return _train(settings, folder, overwrite=True, quiet=quiet,
                           ckpt_path=os.path.join(checkpoints, name))
-    raise UsageError(f"{folder} has no checkpoint to resume from (checkpoints/last or "
-                     "checkpoints/interrupted)")
+    raise UsageError(f"{folder} has no checkpoint to resume from ({CHECKPOINTS}/"
+                     f"{RunFolder.LAST} or {CHECKPOINTS}/{RunFolder.INTERRUPTED})")
 
 
 def _has_checkpoint(path):
@@ -162,19 +169,7 @@ def _has_checkpoint(path):
 def _train(settings, folder, overwrite, quiet, ckpt_path=None):
     """Prepare everything that can fail on bad input first; only then touch ``folder``, which
     is held by this process (``run_folder_lock``) until the run is finished."""
-    import glassgrad as gg
-    from glassgrad.tabular import training_data
-
-    # read, split, preprocess: features as float32, the table itself dropped (but the test rows)
-    data = training_data(settings["data"], settings["target"], settings["task"],
-                         seed=settings["seed"])
-    task, preprocessor, test_frame = data.task, data.preprocessor, data.test_frame
-    settings = {**settings, "target": data.target, "task": task}
-    parts = {}
-    for name, (x, y) in data.parts.items():
-        y = y if task == "classification" else y.reshape(-1, 1)
-        parts[name] = (gg.from_numpy(x), gg.from_numpy(y))
-
+    settings, preprocessor, parts, test_frame = _prepare(settings)
     if folder is None:
         folder = claim_run_dir(settings["data"])
     with run_folder_lock(folder):
@@ -182,11 +177,39 @@ def _train(settings, folder, overwrite, quiet, ckpt_path=None):
             check_output_folder(folder, overwrite)   # again: no other process can write now
             if overwrite:
                 clear_run(folder)
-        return _fit(settings, folder, preprocessor, parts, test_frame, quiet, ckpt_path)
+        trainer, model, stopper = _fit(settings, folder, preprocessor, parts, quiet, ckpt_path)
+        if trainer.interrupted:
+            print(f"Stopped by Ctrl-C at step {trainer.global_step}; the checkpoint is in "
+                  f"{RunFolder(folder).checkpoints}. Continue with: glassgrad train --resume "
+                  f"{folder}")
+            return 130
+        test_rows, results = _evaluate(model, preprocessor, test_frame, trainer, stopper)
+        _write(RunFolder(folder), model, test_rows, results)
+        _summarise(results, trainer, folder)
+        return 0
 
 
-def _fit(settings, folder, preprocessor, parts, test_frame, quiet, ckpt_path):
-    """Build the model, optimizer and Trainer, train, and finish the run folder."""
+def _prepare(settings):
+    """Read, split and preprocess the data: ``(settings, preprocessor, parts, test_frame)``,
+    the settings with the target and task found, the features as float32 tensors and the
+    table itself dropped (but the test rows)."""
+    import glassgrad as gg
+    from glassgrad.tabular import training_data
+
+    data = training_data(settings["data"], settings["target"], settings["task"],
+                         seed=settings["seed"])
+    task = data.task
+    settings = {**settings, "target": data.target, "task": task}
+    parts = {}
+    for name, (x, y) in data.parts.items():
+        y = y if task == "classification" else y.reshape(-1, 1)
+        parts[name] = (gg.from_numpy(x), gg.from_numpy(y))
+    return settings, data.preprocessor, parts, data.test_frame
+
+
+def _fit(settings, folder, preprocessor, parts, quiet, ckpt_path):
+    """Build the model, optimizer and Trainer and train: ``(trainer, model, early_stopping)``.
+    A new run's ``config.json`` and preprocessing are written first."""
     import glassgrad as gg
     from glassgrad import nn
     from glassgrad.train import (
@@ -222,7 +245,7 @@ def _fit(settings, folder, preprocessor, parts, test_frame, quiet, ckpt_path):
               "preprocessing": preprocessor.to_config()}
     if ckpt_path is None:
         preprocessor.save(folder)
-        write_json(os.path.join(folder, CONFIG), config)
+        write_json(RunFolder(folder).config, config)
 
     callbacks = [EarlyStopping("val_loss", patience=settings["patience"],
                                restore_best_weights=True),
@@ -237,44 +260,44 @@ def _fit(settings, folder, preprocessor, parts, test_frame, quiet, ckpt_path):
     metric_names = ["accuracy"] if classification else ["r2"]
     trainer.fit(model, train_loader, val_loader, loss_fn=loss_fn, optimizer=optimizer,
                 scheduler=scheduler, metrics=metric_names, ckpt_path=ckpt_path)
-    if trainer.interrupted:
-        print(f"Stopped by Ctrl-C at step {trainer.global_step}; the checkpoint is in "
-              f"{folder}/checkpoints. Continue with: glassgrad train --resume {folder}")
-        return 130
-    return _finish(folder, model, preprocessor, test_frame, trainer, callbacks[0])
+    return trainer, model, callbacks[0]
 
 
-def _finish(folder, model, preprocessor, test_frame, trainer, stopper):
-    """Write the final weights, the test predictions, the results and the report."""
-    import glassgrad as gg
-
-    from .._atomic import atomic_write
+def _evaluate(model, preprocessor, test_frame, trainer, stopper):
+    """The test set's true and predicted targets, and the results: the test metrics and how
+    training ended."""
     from .predict import evaluate_model, predictions
 
-    gg.save(model.state_dict(), os.path.join(folder, MODEL))
     values, _ = predictions(model, preprocessor, test_frame)
     test_rows = {"true": test_frame[preprocessor.target].to_numpy(), "predicted": values}
-    import pandas as pd
-
-    with atomic_write(os.path.join(folder, "test_predictions.csv"), newline="") as handle:
-        pd.DataFrame(test_rows).to_csv(handle, index=False)
     results = {"test": evaluate_model(model, preprocessor, test_frame),
                "epochs_run": trainer.current_epoch, "steps": trainer.global_step,
                "stopped_because": trainer.stop_reason or "reached --epochs",
                "best_epoch": _one_based(stopper.best_epoch),
                "best_val_loss": stopper.best_score if stopper.best_epoch is not None else None}
-    write_json(os.path.join(folder, RESULTS), results)
+    return test_rows, results
+
+
+def _write(run, model, test_rows, results):
+    """Write the final weights, the test predictions, the results and the report into ``run``."""
+    import pandas as pd
+
+    import glassgrad as gg
+
+    from .._atomic import atomic_write
     from .report import write_report
 
+    gg.save(model.state_dict(), run.model)
+    with atomic_write(run.predictions, newline="") as handle:
+        pd.DataFrame(test_rows).to_csv(handle, index=False)
+    write_json(run.results, results)
     try:
-        write_report(folder)
+        write_report(run.root)
     except OSError as error:
-        raise UsageError(f"the run is trained and saved in {folder} (weights, checkpoints, "
+        raise UsageError(f"the run is trained and saved in {run.root} (weights, checkpoints, "
                          f"results), but its report could not be written: {error.filename}: "
                          f"{error.strerror}; free some space, then run `glassgrad report "
-                         f"{folder}`") from None
-    _summarise(results, trainer, folder)
-    return 0
+                         f"{run.root}`") from None
 
 
 def _one_based(epoch):
@@ -341,6 +364,7 @@ def _summarise(results, trainer, folder):
         print(f"best validation loss {results['best_val_loss']:.4f} in epoch {best} "
               "(its weights were kept)")
     print("test: " + ", ".join(f"{name} {value:.4f}" for name, value in test.items()))
-    print(f"report: {os.path.join(folder, 'report.html')}")
-    print(f"run folder: {folder}/ (model.safetensors, metrics.csv, config.json, "
-          "preprocessing, checkpoints/)")
+    run = RunFolder(folder)
+    print(f"report: {run.report}")
+    print(f"run folder: {folder}/ ({MODEL}, {METRICS}, {CONFIG}, preprocessing, "
+          f"{CHECKPOINTS}/)")

@@ -28,7 +28,7 @@ from .._schema import (
     one_of,
     optional,
 )
-from ..run_folder import RunFolderError, inside_run
+from ..train.run_folder import RunFolderError, inside_run
 from .frames import TASKS, DataError, _listing
 
 __all__ = ["CONFIG_SCHEMA", "FORMAT", "SKOPS_NODES", "check_transformer", "import_skops",

@@ -1,10 +1,88 @@
-"""Small pieces of the Trainer's loop: batch unpacking, per-layer parameter groups, and the
-running sums behind each epoch's loss and metrics."""
+"""Small pieces of the Trainer's loop: where the loop is (``LoopState``), batch unpacking,
+per-layer parameter groups, and the running sums behind each epoch's loss and metrics."""
 
+from dataclasses import dataclass, field
+
+from ..random import default_generator, set_rng_state
 from ..tensor import Tensor
 from .metrics import get_metric
 
-__all__ = ["split_batch", "layer_groups", "EpochAccumulator"]
+__all__ = ["LoopState", "split_batch", "layer_groups", "EpochAccumulator"]
+
+
+@dataclass(slots=True)
+class LoopState:
+    """Where ``fit`` is inside an epoch: what a checkpoint taken now must hold, and what a
+    resumed run picks up.
+
+    A run stopped mid-epoch (Ctrl-C) resumes by drawing the epoch's shuffle again from the
+    random state of the epoch's start, skipping the batches already done, and then putting back
+    the random state of the moment it stopped: ``start_epoch`` and ``batches`` do the two halves,
+    before and after ``on_train_epoch_start``.
+
+    Args:
+        skip_batches: batches of the current epoch a resumed run skips (done before the stop).
+        epoch_rng: the random generator's ``_snapshot()`` at the epoch's start (unencoded:
+            encoding it costs more than a step; ``checkpoint_state`` encodes it).
+        resume_rng: the random state to put back once the skipped batches are drawn.
+        mid_epoch: an epoch has started and its end (metrics, validation) has not been reached.
+        epoch_done: the epoch's end hooks are running (a checkpoint then counts the epoch done).
+        batches_done: batches of the epoch up to the last optimizer step.
+        stepped: the current batch ended an accumulation window with an optimizer step.
+        in_batch: between ``on_train_batch_start`` and ``on_train_batch_end`` (where
+            ``Trainer.log`` writes into the step's row).
+        epoch_start: ``time.perf_counter()`` at the epoch's start.
+        step_extra: values logged for the current step's History row.
+        epoch_extra: values logged for the current epoch's History row.
+        epoch_metrics: the finished epoch's row, until ``HistoryRecorder`` has logged it.
+    """
+
+    skip_batches: int = 0
+    epoch_rng: object = None
+    resume_rng: Tensor | None = None
+    mid_epoch: bool = False
+    epoch_done: bool = False
+    batches_done: int = 0
+    stepped: bool = False
+    in_batch: bool = False
+    epoch_start: float = 0.0
+    step_extra: dict = field(default_factory=dict)
+    epoch_extra: dict = field(default_factory=dict)
+    epoch_metrics: dict | None = None
+
+    @property
+    def resuming(self):
+        """Whether the coming epoch is the rest of one a resumed run was stopped in."""
+        return self.skip_batches > 0
+
+    def start_epoch(self, accumulator):
+        """Before ``on_train_epoch_start``: put back the random state of a resumed epoch's
+        start, or remember this epoch's and clear the running sums of the last."""
+        if self.resuming:
+            default_generator._restore(self.epoch_rng)
+        else:
+            self.epoch_rng = default_generator._snapshot()
+            accumulator.reset()
+
+    def batches(self, loader):
+        """After ``on_train_epoch_start``: ``(batch_idx, batch)`` pairs of the epoch, those a
+        resumed run already did drawn and skipped (then the random state of the stop put back)."""
+        iterator = iter(loader)
+        first = self.skip_batches
+        if self.resuming:
+            for _ in range(first):
+                next(iterator)
+            set_rng_state(self.resume_rng)
+            self.resume_rng = None
+        self.skip_batches = 0
+        self.mid_epoch = True
+        return enumerate(iterator, start=first)
+
+    def resume_from(self, batches_done, epoch_rng, resume_rng):
+        """Set up the rest of an epoch stopped after ``batches_done`` batches (a checkpoint)."""
+        self.skip_batches = batches_done
+        self.epoch_rng = epoch_rng
+        self.resume_rng = resume_rng
 
 
 def split_batch(batch, need_target=True):

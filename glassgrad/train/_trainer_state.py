@@ -16,6 +16,7 @@ whatever a ``load_state_dict`` refuses into one ``CheckpointError`` line that na
 from .._schema import BOOL, DICT, NON_NEGATIVE_INT, NUMBER, Kind, check_document, list_of, optional
 from ..random import Generator, _decode_state, _encode_state, get_rng_state, set_rng_state
 from ..tensor import Tensor
+from ._loop_state import LoopState
 from .checkpoint import CheckpointError
 
 __all__ = ["checkpoint_state", "restore_state", "TRAINER_STATE"]
@@ -71,20 +72,20 @@ _LOAD_ERRORS = (KeyError, TypeError, ValueError, RuntimeError, AttributeError, I
 
 def checkpoint_state(trainer):
     """Everything a resumed run needs, as a nested dict for ``save_checkpoint``."""
-    loop = trainer._loop or {}
-    mid_epoch = bool(loop.get("mid_epoch"))
+    loop = trainer.loop_state or LoopState()
+    mid_epoch = loop.mid_epoch
     return {
         "model": trainer.model.state_dict(),
         "optimizer": trainer.optimizer.state_dict(),
         "scheduler": None if trainer.scheduler is None else _scheduler_state(trainer.scheduler),
         "rng_state": get_rng_state(),
-        "epoch": trainer.current_epoch + (1 if loop.get("epoch_done") else 0),
+        "epoch": trainer.current_epoch + (1 if loop.epoch_done else 0),
         "global_step": trainer.global_step,
         "loop": {"mid_epoch": mid_epoch,
-                 "batches_done": loop.get("batches_done", 0) if mid_epoch else 0,
+                 "batches_done": loop.batches_done if mid_epoch else 0,
                  # (the loop keeps the epoch's random state as a ``_snapshot()``: encoded here)
-                 "epoch_rng": (_encode_state(loop["epoch_rng"])
-                               if mid_epoch and loop.get("epoch_rng") is not None else None),
+                 "epoch_rng": (_encode_state(loop.epoch_rng)
+                               if mid_epoch and loop.epoch_rng is not None else None),
                  "train_accumulator": trainer._train_accumulator.state_dict()},
         "callbacks": {c.state_key: c.state_dict() for c in trainer.callbacks},
         "callback_metrics": dict(trainer.callback_metrics),
@@ -137,8 +138,7 @@ def _restore(trainer, state):
     trainer.global_step = state["global_step"]
     trainer.callback_metrics = dict(state["callback_metrics"])
     if loop["mid_epoch"]:
-        trainer._loop.update(skip_batches=loop["batches_done"], epoch_rng=epoch_rng,
-                             resume_rng=state["rng_state"])
+        trainer.loop_state.resume_from(loop["batches_done"], epoch_rng, state["rng_state"])
     set_rng_state(state["rng_state"])
 
 

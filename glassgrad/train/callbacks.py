@@ -1,19 +1,13 @@
 """Callbacks: everything optional in training, hooked into the Trainer's loop by name.
 
-The Trainer calls each hook on every callback, in the order the callbacks were given. The hook
-names and their order are Lightning's:
+The Trainer calls each hook on every callback, in the order the callbacks were given (through a
+``CallbackList``, whose docstring lists every hook in the order Lightning calls it):
 
-    on_fit_start
-      on_train_start
-        on_train_epoch_start
-          on_train_batch_start(batch, batch_idx)
-            on_before_backward(loss) -> on_after_backward
-            on_before_optimizer_step(optimizer) -> on_before_zero_grad(optimizer)
-          on_train_batch_end(outputs, batch, batch_idx)
-          on_validation_epoch_start -> on_validation_batch_end(...) -> on_validation_epoch_end
-        on_train_epoch_end
-      on_train_end
-    on_fit_end                      (on_exception if the loop raised)
+    on_fit_start -> on_train_start -> on_train_epoch_start
+      -> on_train_batch_start -> ... -> on_train_batch_end     (each batch)
+      -> on_validation_epoch_start -> on_validation_batch_start -> on_validation_batch_end
+      -> on_validation_epoch_end -> on_train_epoch_end         (each epoch)
+    -> on_train_end -> on_fit_end                              (on_exception if the loop raised)
 
 Every hook receives ``(trainer, model, ...)``. A callback stops training by setting
 ``trainer.should_stop = True``; set in ``on_before_backward`` or ``on_before_optimizer_step``,
@@ -80,6 +74,9 @@ class Callback:
     def on_validation_epoch_end(self, trainer, model):
         pass
 
+    def on_validation_batch_start(self, trainer, model, batch, batch_idx):
+        pass
+
     def on_validation_batch_end(self, trainer, model, outputs, batch, batch_idx):
         pass
 
@@ -89,10 +86,22 @@ class Callback:
     def on_test_epoch_end(self, trainer, model):
         pass
 
+    def on_test_batch_start(self, trainer, model, batch, batch_idx):
+        pass
+
+    def on_test_batch_end(self, trainer, model, outputs, batch, batch_idx):
+        pass
+
     def on_predict_epoch_start(self, trainer, model):
         pass
 
     def on_predict_epoch_end(self, trainer, model):
+        pass
+
+    def on_predict_batch_start(self, trainer, model, batch, batch_idx):
+        pass
+
+    def on_predict_batch_end(self, trainer, model, outputs, batch, batch_idx):
         pass
 
     def on_exception(self, trainer, model, exception):

@@ -122,8 +122,11 @@ class History:
     @classmethod
     def from_run(cls, folder):
         """The History of a run folder: ``metrics.csv`` and, if present, ``weights.safetensors``."""
-        history = cls.from_csv(os.path.join(folder, "metrics.csv"))
-        weights = os.path.join(folder, "weights.safetensors")
+        from .run_folder import RunFolder
+
+        run = RunFolder(folder)
+        history = cls.from_csv(run.metrics)
+        weights = run.weights
         if os.path.exists(weights):
             history.snapshots = cls.load_snapshots(weights)
         return history

@@ -8,6 +8,7 @@ folder (``default_root_dir``).
 import os
 
 from .callbacks import Callback
+from .run_folder import METRICS
 
 __all__ = ["CSVLogger"]
 
@@ -15,7 +16,7 @@ __all__ = ["CSVLogger"]
 class CSVLogger(Callback):
     """Write ``trainer.history`` to ``metrics.csv`` (in ``save_dir``, default the run folder)."""
 
-    def __init__(self, save_dir=None, filename="metrics.csv"):
+    def __init__(self, save_dir=None, filename=METRICS):
         self.save_dir = save_dir
         self.filename = filename
 

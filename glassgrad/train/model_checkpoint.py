@@ -19,6 +19,7 @@ import os
 from .._schema import Kind, check_document, list_of, optional
 from .callbacks import Callback, _check_mode, _is_better
 from .checkpoint import CheckpointError, checkpoint_name, is_plain_name, remove_checkpoint
+from .run_folder import RunFolder
 
 __all__ = ["ModelCheckpoint"]
 
@@ -104,7 +105,7 @@ class ModelCheckpoint(Callback):
         if trainer.default_root_dir is None:
             raise ValueError("ModelCheckpoint needs dirpath= when the Trainer has no "
                              "default_root_dir")
-        return os.path.join(trainer.default_root_dir, "checkpoints")
+        return RunFolder(trainer.default_root_dir).checkpoints
 
     def on_train_epoch_end(self, trainer, model):
         if (trainer.current_epoch + 1) % self.every_n_epochs:
@@ -119,8 +120,8 @@ class ModelCheckpoint(Callback):
         if self.save_top_k != 0:
             self._save_ranked(trainer, score)
         if self.save_last:
-            trainer.save_checkpoint(os.path.join(self._folder, "last"))
-            self._last_model = "last"
+            trainer.save_checkpoint(os.path.join(self._folder, RunFolder.LAST))
+            self._last_model = RunFolder.LAST
 
     def _score(self, metrics):
         """The monitored value this epoch (None without ``monitor``)."""

@@ -16,12 +16,12 @@ With a run folder, the snapshots are also written to ``weights.safetensors`` at 
 """
 
 import math
-import os
 
 import numpy as np
 
 from ._loop_state import layer_groups
 from .callbacks import Callback
+from .run_folder import RunFolder
 
 __all__ = ["WeightMonitor"]
 
@@ -84,7 +84,7 @@ class WeightMonitor(Callback):
         if last != trainer.current_epoch and len(history.epochs):
             self._snapshot(trainer, epoch=trainer.current_epoch)
         if trainer.default_root_dir is not None:
-            history.save_snapshots(os.path.join(trainer.default_root_dir, "weights.safetensors"))
+            history.save_snapshots(RunFolder(trainer.default_root_dir).weights)
 
     def _snapshot(self, trainer, epoch):
         trainer.history.snapshots.append({

@@ -11,9 +11,12 @@ One epoch, in the order it happens:
     validate on val_loader under no_grad (model.eval())
     step an epoch scheduler; callbacks decide whether to stop (EarlyStopping) or save
 
-``History`` records every step and epoch; with ``default_root_dir`` set, the run folder gets
-``metrics.csv`` and ``checkpoints/`` (``ModelCheckpoint``). Ctrl-C finishes the current step,
-saves a checkpoint, and returns; ``fit(..., ckpt_path=...)`` resumes bit for bit.
+Everything else is a callback (``CallbackList`` gives the order of the hooks): ``History``
+records every step and epoch (``GradientNorms``, ``HistoryRecorder``); with ``default_root_dir``
+set, the run folder gets ``metrics.csv`` (``CSVLogger``) and ``checkpoints/``
+(``ModelCheckpoint``). Ctrl-C finishes the current step, saves a checkpoint, and returns
+(``Interrupt``); ``fit(..., ckpt_path=...)`` resumes bit for bit. Where the loop is inside an
+epoch is a ``LoopState`` (``trainer.loop_state``).
 
 Example:
     >>> trainer = Trainer(max_epochs=20, callbacks=[EarlyStopping("val_loss", patience=3)])
@@ -24,28 +27,25 @@ Example:
     {'test_loss': 0.11, 'test_accuracy': 0.97}
 """
 
-import math
 import os
 import time
 
-import numpy as np
-
 from ..autograd.grad_mode import no_grad
 from ..ops.join import cat
-from ..random import default_generator, set_rng_state
-from ._interrupt import InterruptGuard
-from ._loop_state import EpochAccumulator, layer_groups, split_batch
+from ._interrupt import Interrupt
+from ._loop_state import EpochAccumulator, LoopState, split_batch
+from ._schedulers import scheduler_config
 from ._trainer_state import checkpoint_state, restore_state
+from .callback_list import CallbackList
 from .callbacks import Callback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History
 from .loggers import CSVLogger
 from .model_checkpoint import ModelCheckpoint
 from .progress import ProgressBar
+from .recorders import GradientNorms, HistoryRecorder
 
 __all__ = ["Trainer"]
-
-_vdot = np.vdot
 
 
 class Trainer:
@@ -113,7 +113,13 @@ class Trainer:
         self.last_grad_norm = None
         self.num_training_batches = None
         self.model = self.optimizer = self.scheduler = self.loss_fn = None
-        self._loop = None
+        self.loop_state = self.interrupt_checkpoint_path = None   # (loop_state: a LoopState)
+        # the callbacks every fit has, around the given ones (not saved in checkpoints)
+        self._gradient_norms = GradientNorms(self.log_every_n_steps)
+        self._recorders = [self._gradient_norms, HistoryRecorder(self._gradient_norms)]
+        self._interrupt = Interrupt()
+        self._hooks = None
+        self._update_hooks()
 
     # ------------------------------------------------------------------ public loops
     def fit(self, model, train_loader, val_loader=None, *, loss_fn=None, optimizer=None,
@@ -125,7 +131,7 @@ class Trainer:
             train_loader, val_loader: iterables of ``(inputs, target)`` batches (DataLoaders).
             loss_fn: ``loss_fn(output, target)`` -> scalar Tensor (e.g. nn.CrossEntropyLoss()).
             optimizer: default Adam(model.parameters(), lr=1e-3).
-            scheduler: an lr scheduler, stepped once per epoch (ReduceLROnPlateau gets
+            scheduler: an lr scheduler, stepped once per epoch (a ReduceLROnPlateau is given
                 val_loss, else train_loss), or a dict ``{"scheduler": s, "interval": "step" |
                 "epoch", "monitor": name}`` as Lightning's.
             metrics: names ("accuracy", "f1", "rmse", ...) or Metric objects, computed on the
@@ -137,18 +143,15 @@ class Trainer:
             raise TypeError("Trainer.fit needs loss_fn=, e.g. nn.CrossEntropyLoss() for "
                             "classification or nn.MSELoss() for regression")
         self._setup(model, loss_fn, optimizer, scheduler, metrics)
-        self._loop = {"skip_batches": 0, "epoch_rng": None, "mid_epoch": False}
         if ckpt_path is not None:
             self._restore(load_checkpoint(ckpt_path))
         self._call("setup", "fit")
         try:
-            with InterruptGuard(self):
+            with self._interrupt:
                 self._call("on_fit_start")
                 self._call("on_train_start")
                 self._run_epochs(train_loader, val_loader)
                 self._call("on_train_end")
-            if self._interrupt_requested:
-                self._save_interrupted()
         except BaseException as error:
             self._call("on_exception", error)
             raise
@@ -158,7 +161,7 @@ class Trainer:
 
     def validate(self, model, loader, *, loss_fn=None, metrics=None):
         """Evaluate ``model`` on ``loader``; returns ``{"val_loss": ..., "val_<metric>": ...}``."""
-        return self._evaluate_standalone(model, loader, loss_fn, metrics, "val")
+        return self._evaluate_standalone(model, loader, loss_fn, metrics, "validation")
 
     def test(self, model, loader, *, loss_fn=None, metrics=None):
         """Evaluate on a test set; returns ``{"test_loss": ..., "test_<metric>": ...}``."""
@@ -167,14 +170,17 @@ class Trainer:
     def predict(self, model, loader):
         """The model's outputs for every batch of ``loader``, concatenated (eval mode, no_grad)."""
         self.model = model
+        self._update_hooks()
         self._call("on_predict_epoch_start")
         was_training = model.training
         model.eval()
         outputs = []
         with no_grad():
-            for batch in loader:
+            for batch_idx, batch in enumerate(loader):
+                self._call("on_predict_batch_start", batch, batch_idx)
                 inputs, _ = split_batch(batch, need_target=False)
                 outputs.append(model(inputs))
+                self._call("on_predict_batch_end", outputs[-1], batch, batch_idx)
         model.train(was_training)
         self._call("on_predict_epoch_end")
         return cat(outputs) if outputs else None
@@ -193,24 +199,19 @@ class Trainer:
         batch (from ``on_train_batch_start`` to ``on_train_batch_end``), else in the epoch's."""
         value = float(value)
         self.callback_metrics[name] = value
-        if self._loop is not None:
-            bucket = "step_extra" if self._loop.get("in_batch") else "epoch_extra"
-            self._loop.setdefault(bucket, {})[name] = value
+        state = self.loop_state
+        if state is not None:
+            (state.step_extra if state.in_batch else state.epoch_extra)[name] = value
 
     def save_checkpoint(self, path):
         """Write the whole training state to ``path``: a manifest ``path.json`` naming one
         generation's ``.safetensors`` + ``.json`` (see ``checkpoint.py``); returns their paths."""
         return save_checkpoint(path, self._checkpoint_state())
 
-    def _save_interrupted(self):
-        """After Ctrl-C: save the state at the last finished step, if there is a run folder."""
-        self.interrupted = True
-        self.stop_reason = "interrupted (Ctrl-C)"
-        self.interrupt_checkpoint_path = None
-        if self.default_root_dir is not None:
-            path = os.path.join(self.default_root_dir, "checkpoints", "interrupted")
-            self.save_checkpoint(path)
-            self.interrupt_checkpoint_path = path
+    def gradient_norms(self):
+        """The L2 norm of each layer's gradients, ``{"grad_norm/<layer>": norm}``; the norm of
+        all of them together is kept as ``last_grad_norm``."""
+        return self._gradient_norms.norms(self)
 
     @property
     def run_dir(self):
@@ -218,91 +219,58 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def _run_epochs(self, train_loader, val_loader):
-        loop = self._loop
         while self.current_epoch < self.max_epochs and not self._step_limit_reached():
             self._train_epoch(train_loader)
-            if self.should_stop and loop["mid_epoch"]:
+            if self.should_stop and self.loop_state.mid_epoch:
                 return
-            self.history.log_epoch(self._end_epoch(val_loader))
-            self._step_scheduler("epoch")
-            loop["epoch_done"] = True
-            if val_loader is not None:
-                self._call("on_validation_epoch_end")
-            self._call("on_train_epoch_end")
-            loop["epoch_done"] = False
+            self._end_epoch(val_loader)
             self.current_epoch += 1
-            if self._interrupt_requested:
+            if self._stops_after_epoch():
                 return
-            if self.should_stop:
-                if self.current_epoch >= self.min_epochs:
-                    return
-                self.should_stop = False
 
     def _train_epoch(self, loader):
-        loop = self._loop
-        model = self.model
-        model.train()
-        resuming = loop["skip_batches"] > 0
-        # the random state at the epoch's start (for a checkpoint taken mid-epoch: a resumed
-        # run draws the same shuffle again), kept unencoded: encoding it costs more than a step
-        if resuming:
-            default_generator._restore(loop["epoch_rng"])
-        else:
-            loop["epoch_rng"] = default_generator._snapshot()
-            self._train_accumulator.reset()
-        loop["epoch_start"] = time.perf_counter()
-        n_batches = len(loader) if hasattr(loader, "__len__") else None
-        self.num_training_batches = n_batches
+        state = self.loop_state
+        self.model.train()
+        state.start_epoch(self._train_accumulator)
+        state.epoch_start = time.perf_counter()
+        self.num_training_batches = len(loader) if hasattr(loader, "__len__") else None
         self._call("on_train_epoch_start")
-        iterator = iter(loader)
-        first = loop["skip_batches"]
-        if resuming:
-            for _ in range(first):
-                next(iterator)
-            set_rng_state(loop.pop("resume_rng"))
-        loop["skip_batches"] = 0
-        loop["mid_epoch"] = True
-        accumulate = self.accumulate_grad_batches
-        call = self._call  # (a local: this loop runs every batch)
-        update_epoch_sums = self._train_accumulator.update
-        step_start = time.perf_counter()
-        for batch_idx, batch in enumerate(iterator, start=first):
+        for batch_idx, batch in state.batches(loader):
             self.batch_idx = batch_idx
-            loop["in_batch"] = True
-            call("on_train_batch_start", batch, batch_idx)
-            inputs, target = split_batch(batch)
-            output = model(inputs)
-            loss = self.loss_fn(output, target)
-            call("on_before_backward", loss)
-            if self.should_stop:
+            if not self._train_batch(batch, batch_idx):
                 return
-            (loss / accumulate if accumulate > 1 else loss).backward()
-            call("on_after_backward")
-            loss_value = loss.item()
-            update_epoch_sums(output, target, loss_value)
-            window_done = (batch_idx + 1) % accumulate == 0 or batch_idx + 1 == n_batches
-            if window_done:
-                if not self._optimizer_step(loss_value, step_start):
-                    return
-                loop["batches_done"] = batch_idx + 1
-                step_start = time.perf_counter()
-            call("on_train_batch_end", {"loss": loss_value, "output": output}, batch, batch_idx)
-            loop["in_batch"] = False
-            if window_done and self._interrupt_requested:
-                self.should_stop = True
-            if self.should_stop or (window_done and self._step_limit_reached()):
-                return
-        loop["mid_epoch"] = False
+        state.mid_epoch = False
 
-    def _optimizer_step(self, loss_value, step_start):
-        """Clip, step, zero the gradients and record the step; False if a callback stopped it."""
+    def _train_batch(self, batch, batch_idx):
+        """One batch: forward, backward, and (at the end of an accumulation window) the step;
+        False when training stops here (a callback, Ctrl-C or ``max_steps``)."""
+        state, call = self.loop_state, self._hooks.call
+        state.in_batch = True
+        call("on_train_batch_start", batch, batch_idx)
+        inputs, target = split_batch(batch)
+        output = self.model(inputs)
+        loss = self.loss_fn(output, target)
+        call("on_before_backward", loss)
+        if self.should_stop:
+            return False
+        accumulate = self.accumulate_grad_batches
+        (loss / accumulate if accumulate > 1 else loss).backward()
+        call("on_after_backward")
+        loss_value = loss.item()
+        self._train_accumulator.update(output, target, loss_value)
+        state.stepped = ((batch_idx + 1) % accumulate == 0
+                         or batch_idx + 1 == self.num_training_batches)
+        if state.stepped:
+            if not self._optimizer_step():
+                return False
+            state.batches_done = batch_idx + 1
+        call("on_train_batch_end", {"loss": loss_value, "output": output}, batch, batch_idx)
+        state.in_batch = False
+        return not (self.should_stop or (state.stepped and self._step_limit_reached()))
+
+    def _optimizer_step(self):
+        """Clip, step, zero the gradients, step a per-step scheduler; False if stopped first."""
         optimizer = self.optimizer
-        squares = None
-        if (self.global_step + 1) % self.log_every_n_steps == 0:
-            squares = self._squared_gradient_norms()
-            self.last_grad_norm = math.sqrt(sum(squares))
-        else:
-            self.last_grad_norm = None
         self._call("on_before_optimizer_step", optimizer)
         if self.should_stop:
             return False
@@ -312,97 +280,79 @@ class Trainer:
         self._call("on_before_zero_grad", optimizer)
         optimizer.zero_grad()
         self.global_step += 1
-        row = {"epoch": self.current_epoch, "step": self.global_step, "train_loss": loss_value,
-               "lr": optimizer.param_groups[0]["lr"]}
-        if squares is not None:
-            row.update(zip(self._norm_keys, map(math.sqrt, squares)))
-        extra = self._loop.pop("step_extra", None)
-        if extra:
-            row.update(extra)
-        row["time"] = time.perf_counter() - step_start
-        self.history.log_step(row)
         self._step_scheduler("step")
         return True
-
-    def gradient_norms(self):
-        """The L2 norm of each layer's gradients, ``{"grad_norm/<layer>": norm}``; the norm of
-        all of them together is kept as ``last_grad_norm``."""
-        squares = self._squared_gradient_norms()
-        self.last_grad_norm = math.sqrt(sum(squares))
-        return dict(zip(self._norm_keys, map(math.sqrt, squares)))
-
-    def _squared_gradient_norms(self):
-        """Each layer's sum of squared gradients (a list in ``_norm_keys`` order): one ``np.vdot``
-        per parameter on its gradient's array (no Tensor ops, no copy of a contiguous gradient;
-        the same BLAS dot, so the same value, as ``np.dot`` on the flattened array), added up
-        as Python floats (float64) across the layer's parameters."""
-        squares = []
-        for params in self._norm_params:
-            arrays = [p._grad._data for p in params if p._grad is not None]
-            squares.append(sum(map(float, map(_vdot, arrays, arrays)), 0.0))
-        return squares
 
     def _clip_gradients(self):
         from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 
-        params = self.model.parameters()
-        if self.gradient_clip_algorithm == "norm":
-            clip_grad_norm_(params, self.gradient_clip_val)
-        else:
-            clip_grad_value_(params, self.gradient_clip_val)
+        clip = clip_grad_norm_ if self.gradient_clip_algorithm == "norm" else clip_grad_value_
+        clip(self.model.parameters(), self.gradient_clip_val)
 
     def _end_epoch(self, val_loader):
-        """Epoch metrics (training, then validation) as one History row."""
-        self._loop["mid_epoch"] = False
+        """Epoch metrics (training, then validation), the epoch scheduler, the end hooks."""
+        state = self.loop_state
+        state.mid_epoch = False
         row = {"epoch": self.current_epoch, "step": self.global_step}
         row.update(self._train_accumulator.compute("train"))
         if val_loader is not None:
             self._call("on_validation_epoch_start")
-            row.update(self._evaluate(val_loader, self._val_accumulator, "val"))
+            row.update(self._evaluate(val_loader, self._val_accumulator, "val", "validation"))
         row["lr"] = self.optimizer.param_groups[0]["lr"]
-        row.update(self._loop.pop("epoch_extra", {}))
-        row["time"] = time.perf_counter() - self._loop["epoch_start"]
+        row.update(state.epoch_extra)
+        state.epoch_extra = {}
+        row["time"] = time.perf_counter() - state.epoch_start
         self.callback_metrics.update(row)
-        return row
+        state.epoch_metrics = row   # (HistoryRecorder logs it at the first end hook)
+        self._step_scheduler("epoch")
+        state.epoch_done = True
+        if val_loader is not None:
+            self._call("on_validation_epoch_end")
+        self._call("on_train_epoch_end")
+        state.epoch_done = False
 
-    def _evaluate(self, loader, accumulator, prefix, hook="on_validation_batch_end"):
+    def _stops_after_epoch(self):
+        """Whether ``fit`` ends after the epoch just finished: Ctrl-C, or a callback's stop once
+        ``min_epochs`` are done (before that, the stop is ignored)."""
+        if self.should_stop and (self.interrupted or self.current_epoch >= self.min_epochs):
+            return True
+        self.should_stop = False
+        return False
+
+    def _evaluate(self, loader, accumulator, prefix, stage):
+        """Loss and metrics of ``model`` over ``loader``, calling the ``stage`` batch hooks."""
         model = self.model
         was_training = model.training
         model.eval()
         accumulator.reset()
+        batch_start, batch_end = f"on_{stage}_batch_start", f"on_{stage}_batch_end"
         with no_grad():
             for batch_idx, batch in enumerate(loader):
+                self._call(batch_start, batch, batch_idx)
                 inputs, target = split_batch(batch)
                 output = model(inputs)
                 loss_value = self.loss_fn(output, target).item() if self.loss_fn else None
                 accumulator.update(output, target, loss_value)
-                self._call(hook, {"loss": loss_value, "output": output}, batch, batch_idx)
+                self._call(batch_end, {"loss": loss_value, "output": output}, batch, batch_idx)
         model.train(was_training)
         return accumulator.compute(prefix)
 
-    def _evaluate_standalone(self, model, loader, loss_fn, metrics, prefix):
+    def _evaluate_standalone(self, model, loader, loss_fn, metrics, stage):
         self.model = model
         self.loss_fn = loss_fn if loss_fn is not None else self.loss_fn
         metrics = metrics if metrics is not None else getattr(self, "_metric_specs", None)
-        accumulator = EpochAccumulator(metrics)
-        hook = "on_validation_epoch" if prefix == "val" else "on_test_epoch"
-        self._call(f"{hook}_start")
-        results = self._evaluate(loader, accumulator, prefix, hook="on_validation_batch_end")
+        self._update_hooks()
+        self._call(f"on_{stage}_epoch_start")
+        prefix = "val" if stage == "validation" else stage
+        results = self._evaluate(loader, EpochAccumulator(metrics), prefix, stage)
         self.callback_metrics.update(results)
-        self._call(f"{hook}_end")
+        self._call(f"on_{stage}_epoch_end")
         return results
 
     def _step_scheduler(self, interval):
         config = self._scheduler_config
-        if config is None or config["interval"] != interval:
-            return
-        scheduler = config["scheduler"]
-        if type(scheduler).__name__ == "ReduceLROnPlateau":
-            monitor = config["monitor"] or ("val_loss" if "val_loss" in self.callback_metrics
-                                            else "train_loss")
-            scheduler.step(self.callback_metrics[monitor])
-        else:
-            scheduler.step()
+        if config is not None and config.interval == interval:
+            config.step(self.callback_metrics)
 
     def _step_limit_reached(self):
         return 0 <= self.max_steps <= self.global_step
@@ -414,18 +364,15 @@ class Trainer:
 
             optimizer = Adam(model.parameters(), lr=1e-3)
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
-        self._scheduler_config = _scheduler_config(scheduler)
-        self.scheduler = None if scheduler is None else self._scheduler_config["scheduler"]
+        self._scheduler_config = scheduler_config(scheduler)
+        self.scheduler = None if scheduler is None else self._scheduler_config.scheduler
         self._metric_specs = metrics
         self._train_accumulator = EpochAccumulator(metrics)
         self._val_accumulator = EpochAccumulator(metrics)
-        # each layer's History column and parameters, built once (not a new string per step)
-        groups = layer_groups(model)
-        self._norm_keys = [f"grad_norm/{layer}" for layer, _ in groups]
-        self._norm_params = [params for _, params in groups]
-        self._interrupt_requested = False
-        self.should_stop = False
+        self.loop_state = LoopState()
+        self.should_stop = self.interrupted = False
         self.stop_reason = None
+        self._update_hooks()
 
     def _checkpoint_state(self):
         state = checkpoint_state(self)
@@ -436,26 +383,16 @@ class Trainer:
         restore_state(self, state)
         self._call("on_load_checkpoint", state)
 
+    def _update_hooks(self):
+        """The recorders, ``callbacks`` and ``Interrupt`` (last), as a CallbackList."""
+        hooks = [*self._recorders, *self.callbacks, self._interrupt]
+        if self._hooks is None or self._hooks.callbacks != hooks:
+            self._hooks = CallbackList(hooks, self)
+
     def _call(self, hook, *args):
-        for callback in self.callbacks:
-            getattr(callback, hook)(self, self.model, *args)
+        self._hooks.call(hook, *args)
 
     def __repr__(self):
         return (f"Trainer(max_epochs={self.max_epochs}, callbacks="
                 f"{[type(c).__name__ for c in self.callbacks]}, accumulate_grad_batches="
                 f"{self.accumulate_grad_batches}, gradient_clip_val={self.gradient_clip_val})")
-
-
-def _scheduler_config(scheduler):
-    if scheduler is None:
-        return None
-    if isinstance(scheduler, dict):
-        if "scheduler" not in scheduler:
-            raise ValueError("Trainer: a scheduler dict needs a 'scheduler' key")
-        config = {"interval": "epoch", "monitor": None, **scheduler}
-    else:
-        config = {"scheduler": scheduler, "interval": "epoch", "monitor": None}
-    if config["interval"] not in ("epoch", "step"):
-        raise ValueError("Trainer: a scheduler's interval must be 'epoch' or 'step', got "
-                         f"{config['interval']!r}")
-    return config

@@ -13,6 +13,7 @@ import html
 import os
 
 from .._atomic import atomic_write
+from ..train.run_folder import PLOTLY
 
 __all__ = ["write_page", "write_figure", "save_png", "plotly_js_path", "figure_div"]
 
@@ -32,7 +33,7 @@ def plotly_js_path(folder):
     from plotly.offline import get_plotlyjs
 
     os.makedirs(folder or ".", exist_ok=True)
-    path = os.path.join(folder, "plotly.min.js")
+    path = os.path.join(folder, PLOTLY)
     if not os.path.exists(path):
         with atomic_write(path, encoding="utf-8") as handle:
             handle.write(get_plotlyjs())

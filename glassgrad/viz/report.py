@@ -19,12 +19,19 @@ import os
 
 import numpy as np
 
-from ..run_folder import MODEL, RunFolderError, inside_run, read_config, read_results
+from ..train.run_folder import (
+    MODEL,
+    PREDICTIONS,
+    REPORT,
+    RunFolderError,
+    inside_run,
+    read_config,
+    read_results,
+)
 from ._io import write_page
 
 __all__ = ["build_report", "confusion_figure", "prediction_figure"]
 
-REPORT = "report.html"
 NETWORK_LIMIT = 24   # the widest layer drawn neuron by neuron in the network picture
 
 
@@ -55,7 +62,7 @@ def _figures(run_dir, config, history):
     sections = []
     if history.epochs:
         sections.append(("Learning curves", plot_history(history)))
-    predictions = inside_run(run_dir, "test_predictions.csv")
+    predictions = inside_run(run_dir, PREDICTIONS)
     if os.path.exists(predictions):
         frame = _read_predictions(run_dir, predictions, config)
         figure = (confusion_figure(frame, config) if config["task"] == "classification"

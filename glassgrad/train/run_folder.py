@@ -1,4 +1,4 @@
-"""A run folder: the files ``glassgrad train`` writes, and how they are read back safely.
+"""A run folder: the files ``glassgrad train`` writes, their names, and how they are read back.
 
     runs/<name>/
         config.json                      the command's settings, the data and the model's shape
@@ -12,6 +12,10 @@
         checkpoints/                     training state to resume from (last, best, interrupted)
         .glassgrad.lock                  held by the process that trains in the folder
 
+Every one of these names is written here once: ``RunFolder(folder)`` gives the path of each file
+(``RunFolder("runs/a").metrics`` is ``runs/a/metrics.csv``), and the CLI, the Trainer's callbacks
+(``ModelCheckpoint``, ``CSVLogger``, ``WeightMonitor``) and the report all ask it.
+
 A run folder may come from someone else, so reading one trusts nothing in it: every file is
 looked up by the fixed names above and refused if it resolves outside the folder (a symlink
 out), and each JSON file is checked against the fields glassgrad reads (``CONFIG_SCHEMA``,
@@ -19,6 +23,8 @@ out), and each JSON file is checked against the fields glassgrad reads (``CONFIG
 naming the folder, the file and the field.
 
 Example:
+    >>> RunFolder("runs/digits-1").checkpoint("last")
+    'runs/digits-1/checkpoints/last'
     >>> config = read_config("runs/digits-1")
     >>> config["hidden"]
     [128, 64]
@@ -27,7 +33,7 @@ Example:
 import json
 import os
 
-from ._schema import (
+from .._schema import (
     DICT,
     FINITE_NUMBER,
     NON_NEGATIVE_INT,
@@ -40,18 +46,24 @@ from ._schema import (
     optional,
 )
 
-__all__ = ["RunFolderError", "CONFIG", "MODEL", "RESULTS", "METRICS", "RUN_FILES", "LOCK",
-           "CONFIG_SCHEMA", "RESULTS_SCHEMA", "inside_run", "read_config", "read_results",
-           "read_run_json"]
+__all__ = ["RunFolder", "RunFolderError", "CONFIG", "MODEL", "RESULTS", "METRICS", "WEIGHTS",
+           "PREDICTIONS", "REPORT", "PLOTLY", "PREPROCESSING", "CHECKPOINTS", "LOCK",
+           "RUN_FILES", "CONFIG_SCHEMA", "RESULTS_SCHEMA", "inside_run", "read_config",
+           "read_results", "read_run_json"]
 
 CONFIG = "config.json"
 MODEL = "model.safetensors"
 RESULTS = "results.json"
 METRICS = "metrics.csv"
+WEIGHTS = "weights.safetensors"
+PREDICTIONS = "test_predictions.csv"
+REPORT = "report.html"
+PLOTLY = "plotly.min.js"
+PREPROCESSING = ("preprocessing.json", "preprocessing.skops")
+CHECKPOINTS = "checkpoints"
 LOCK = ".glassgrad.lock"
-RUN_FILES = (CONFIG, MODEL, RESULTS, METRICS, "preprocessing.skops", "preprocessing.json",
-             "report.html", "plotly.min.js", "weights.safetensors", "test_predictions.csv",
-             "checkpoints")
+RUN_FILES = (CONFIG, MODEL, RESULTS, METRICS, *PREPROCESSING, REPORT, PLOTLY, WEIGHTS,
+             PREDICTIONS, CHECKPOINTS)
 
 # the names of glassgrad.models.ACTIVATIONS / OPTIMIZERS (not imported: --help stays fast)
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu", "elu", "leaky_relu", "identity")
@@ -91,6 +103,62 @@ RESULTS_SCHEMA = {
     "stopped_because": TEXT, "best_epoch": optional(POSITIVE_INT),
     "best_val_loss": optional(FINITE_NUMBER),
 }
+
+
+def _file(name):
+    """A RunFolder property: the path of the file ``name`` in the folder."""
+    return property(lambda self: self.path(name), doc=f"``root/{name}``")
+
+
+class RunFolder:
+    """The paths of one run folder's files, each under the one name glassgrad gives it.
+
+    Args:
+        root: the run folder.
+
+    Example:
+        >>> run = RunFolder("runs/digits-1")
+        >>> run.metrics, run.checkpoint("interrupted")
+        ('runs/digits-1/metrics.csv', 'runs/digits-1/checkpoints/interrupted')
+    """
+
+    INTERRUPTED = "interrupted"   # the checkpoint Ctrl-C saves
+    LAST = "last"                 # the checkpoint of the last finished epoch
+
+    def __init__(self, root):
+        self.root = os.fspath(root)
+
+    def path(self, name):
+        """``root/name``, for a file glassgrad writes."""
+        return os.path.join(self.root, name)
+
+    def inside(self, name):
+        """``root/name``, refused if it resolves outside the folder (for a file to read)."""
+        return inside_run(self.root, name)
+
+    config = _file(CONFIG)
+    model = _file(MODEL)
+    results = _file(RESULTS)
+    metrics = _file(METRICS)
+    weights = _file(WEIGHTS)
+    predictions = _file(PREDICTIONS)
+    report = _file(REPORT)
+    lock = _file(LOCK)
+
+    @property
+    def checkpoints(self):
+        """The folder of the checkpoints (``ModelCheckpoint``'s default ``dirpath``)."""
+        return self.path(CHECKPOINTS)
+
+    def checkpoint(self, name):
+        """The path (without its ``.json`` / ``.safetensors``) of the checkpoint ``name``."""
+        return os.path.join(self.checkpoints, name)
+
+    def __fspath__(self):
+        return self.root
+
+    def __repr__(self):
+        return f"RunFolder({self.root!r})"
 
 
 def inside_run(folder, name):
