@@ -18,6 +18,37 @@ def _annealing_linear(start, end, pct):
     return (end - start) * pct + start
 
 
+def _total_steps(total_steps, epochs, steps_per_epoch):
+    """OneCycleLR's length: ``total_steps``, or ``epochs * steps_per_epoch``."""
+    if total_steps is not None:
+        if total_steps <= 0 or not isinstance(total_steps, int):
+            raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+        return total_steps
+    if epochs is None or steps_per_epoch is None:
+        raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+    if not isinstance(epochs, int) or epochs <= 0:
+        raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+    if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+        raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+    return epochs * steps_per_epoch
+
+
+def _one_cycle_phases(pct_start, total_steps, three_phase):
+    """The phases' end steps and the group keys each one anneals between (lr, momentum)."""
+    warm_end = float(pct_start * total_steps) - 1
+    if three_phase:
+        return [
+            _phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+            _phase(float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr",
+                   "base_momentum", "max_momentum"),
+            _phase(total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+        ]
+    return [
+        _phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+        _phase(total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+    ]
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up from max_lr/div_factor to max_lr, then anneal to
     initial_lr/final_div_factor (optionally in three phases); momentum cycles inversely.
@@ -35,35 +66,9 @@ class OneCycleLR(LRScheduler):
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        if total_steps is not None:
-            if total_steps <= 0 or not isinstance(total_steps, int):
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-            self.total_steps = total_steps
-        elif epochs is not None and steps_per_epoch is not None:
-            if not isinstance(epochs, int) or epochs <= 0:
-                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
-            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(
-                    f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
 
-        warm_end = float(pct_start * self.total_steps) - 1
-        if three_phase:
-            self._schedule_phases = [
-                _phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                _phase(float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
-                       "base_momentum", "max_momentum"),
-                _phase(self.total_steps - 1, "initial_lr", "min_lr",
-                       "max_momentum", "max_momentum"),
-            ]
-        else:
-            self._schedule_phases = [
-                _phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                _phase(self.total_steps - 1, "max_lr", "min_lr", "base_momentum",
-                       "max_momentum"),
-            ]
+        self._schedule_phases = _one_cycle_phases(pct_start, self.total_steps, three_phase)
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ["cos", "linear"]:

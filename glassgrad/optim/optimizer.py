@@ -168,6 +168,27 @@ def _scratch(optimizer, p, count=2):
     return arrays
 
 
+def _take_params(param_group):
+    """``param_group["params"]`` as a list of Tensors (``param_names`` beside it when the
+    parameters came as ``(name, Tensor)`` pairs); a set is refused (its order changes)."""
+    params = param_group["params"]
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, set):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                        "but the ordering of tensors in sets will change between runs. Please "
+                        "use a list instead.")
+    else:
+        params = list(params)
+    names = [p[0] for p in params if isinstance(p, tuple)]
+    param_group["params"] = [p[1] if isinstance(p, tuple) else p for p in params]
+    if names:
+        if len(names) != len(params):
+            raise ValueError("all optimizer params should be with/without names. Some param "
+                             "names are missing")
+        param_group["param_names"] = names
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -230,26 +251,14 @@ class Optimizer:
         return text
 
     def add_param_group(self, param_group):
-        """Add a group of parameters with its own hyper-parameters (e.g. a different ``lr``)."""
+        """Add a group of parameters with its own hyper-parameters (e.g. a different ``lr``).
+
+        The group's ``params`` (Tensors, or ``(name, Tensor)`` pairs as from
+        ``named_parameters()``) become a list; every hyper-parameter the group does not set takes
+        the optimizer's default; PyTorch's checks apply, in its order."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
-        params = param_group["params"]
-        if isinstance(params, Tensor):
-            param_group["params"] = [params]
-        elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, "
-                            "but the ordering of tensors in sets will change between runs. Please "
-                            "use a list instead.")
-        else:
-            param_group["params"] = list(params)
-        tensors = [p[1] if isinstance(p, tuple) else p for p in param_group["params"]]
-        names = [p[0] for p in param_group["params"] if isinstance(p, tuple)]
-        param_group["params"] = tensors  # (name, tensor) pairs, as from named_parameters()
-        if names:
-            if len(names) != len(tensors):
-                raise ValueError("all optimizer params should be with/without names. Some param "
-                                 "names are missing")
-            param_group["param_names"] = names
+        _take_params(param_group)
         for param in param_group["params"]:
             if not isinstance(param, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
@@ -262,12 +271,18 @@ class Optimizer:
                 raise ValueError("parameter group didn't specify a value of required "
                                  f"optimization parameter {name}")
             param_group.setdefault(name, default)
+        self._check_new_group(param_group)
+        self.param_groups.append(param_group)
+
+    def _check_new_group(self, param_group):
+        """A group's parameters appear once, in no other group, and every group has names or
+        none has."""
         params = param_group["params"]
         if len(params) != len({id(p) for p in params}):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
                           "future, this will cause an error; see "
                           "github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+                          stacklevel=4)
         for group in self.param_groups:
             if ("param_names" in param_group) != ("param_names" in group):
                 which = "with names" if "param_names" in param_group else "without names"
@@ -276,7 +291,6 @@ class Optimizer:
         existing = {id(p) for group in self.param_groups for p in group["params"]}
         if existing & {id(p) for p in params}:
             raise ValueError("some parameters appear in more than one parameter group")
-        self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients: drop them (``set_to_none=True``) or fill them with zeros."""
