@@ -154,6 +154,29 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     return NativeLayerNorm.apply(input, weight, bias, axes=axes, view=shape, eps=eps)
 
 
+def _check_batch_norm(input, running_mean, running_var, weight, bias, training, eps):
+    """PyTorch's checks of batch_norm's arguments, in its order."""
+    if training:
+        _verify_batch_size(input)
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.ndim < 2:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    channels = input.shape[1]
+    statistics = (("running_mean", running_mean), ("running_var", running_var))
+    for name, value in statistics + (("weight", weight), ("bias", bias)):
+        if value is not None and value.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {value.numel()}")
+    if (running_mean is None) != (running_var is None) and training:
+        raise ValueError("running_mean and running_var must either both be None or neither be "
+                         "None")
+    for name, value in statistics:
+        if value is None and not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """Normalise each channel over the batch (and spatial dims), then scale and shift.
@@ -180,26 +203,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         tensor([[-1.0000],
                 [ 1.0000]])
     """
-    if training:
-        _verify_batch_size(input)
-    if training and eps <= 0.0:
-        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-    if eps < 0.0:
-        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    if input.ndim < 2:
-        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    _check_batch_norm(input, running_mean, running_var, weight, bias, training, eps)
     channels = input.shape[1]
-    for name, value in (("running_mean", running_mean), ("running_var", running_var),
-                        ("weight", weight), ("bias", bias)):
-        if value is not None and value.numel() != channels:
-            raise RuntimeError(f"{name} should contain {channels} elements not {value.numel()}")
-    if (running_mean is None) != (running_var is None) and training:
-        raise ValueError("running_mean and running_var must either both be None or neither be "
-                         "None")
-    if not training:
-        for name, value in (("running_mean", running_mean), ("running_var", running_var)):
-            if value is None:
-                raise RuntimeError(f"{name} must be defined in evaluation mode")
     axes = (0,) + tuple(range(2, input.ndim))
     view = (1, channels) + (1,) * (input.ndim - 2)
     data = input._data

@@ -159,26 +159,30 @@ def clamp(input, min=None, max=None, *, out=None):
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
-    if tensor_bounds:
-        if not builtins.all(b is None or isinstance(b, Tensor) for b in (min, max)):
-            raise TypeError("clamp(): min and max must both be Tensors (or None) or both be "
-                            "numbers (or None), not a mix")
-        present = [t for t in (input, min, max) if t is not None]
-        from .._dtype import result_numpy_dtype
-
-        target = result_numpy_dtype([t._data for t in present])
-        x, low, high = (None if t is None else cast(t, target) for t in (input, min, max))
-        try:
-            result = ClampTensor.apply(x, low, high)
-        except ValueError as error:
-            other = low if low is not None else high
-            check_broadcast("clamp", x.shape, other.shape)
-            raise RuntimeError(str(error)) from error
-        return write_out(result, out)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return write_out(_clamp_by_tensors(input, min, max), out)
     if isinstance(min, float) or isinstance(max, float):
         input = float_operand(input)
     return _unary(Clamp, input, out, floating=False, params={"low": min, "high": max})
+
+
+def _clamp_by_tensors(input, low, high):
+    """``clamp`` with tensor bounds (or None): all three cast to their promoted dtype, then
+    broadcast together."""
+    if not builtins.all(b is None or isinstance(b, Tensor) for b in (low, high)):
+        raise TypeError("clamp(): min and max must both be Tensors (or None) or both be "
+                        "numbers (or None), not a mix")
+    from .._dtype import result_numpy_dtype
+
+    present = [t for t in (input, low, high) if t is not None]
+    target = result_numpy_dtype([t._data for t in present])
+    x, low, high = (None if t is None else cast(t, target) for t in (input, low, high))
+    try:
+        return ClampTensor.apply(x, low, high)
+    except ValueError as error:
+        other = low if low is not None else high
+        check_broadcast("clamp", x.shape, other.shape)
+        raise RuntimeError(str(error)) from error
 
 
 clip = clamp
