@@ -97,24 +97,32 @@ def middle_half(values):
 
 
 class Goal:
-    """A target for one ratio: ``Goal("glassgrad / PyTorch", 0.65)`` means at most 0.65x."""
+    """A target for one ratio: ``Goal("glassgrad / PyTorch", 0.65)`` means at most 0.65x.
 
-    def __init__(self, label, limit):
+    ``withdrawn`` (a reason) marks a goal that no longer applies: the ratio is still measured and
+    shown, as information, with the old limit in brackets; it counts as neither met nor missed.
+    """
+
+    def __init__(self, label, limit, withdrawn=None):
         self.label = label
         self.limit = limit
+        self.withdrawn = withdrawn
 
     def met(self, ratio):
-        return ratio <= self.limit
+        """True or False; None for a withdrawn goal."""
+        return None if self.withdrawn else ratio <= self.limit
 
     def verdict(self, ratio):
+        if self.withdrawn:
+            return "withdrawn"
         return "yes" if self.met(ratio) else "**no**"
 
     def text(self):
-        return f"<= {self.limit:.2f}x"
+        return f"(was <= {self.limit:.2f}x)" if self.withdrawn else f"<= {self.limit:.2f}x"
 
     def as_dict(self, ratio, spread=None):
         return {"label": self.label, "ratio": ratio, "middle_half": spread, "limit": self.limit,
-                "met": self.met(ratio)}
+                "met": self.met(ratio), "withdrawn": self.withdrawn}
 
 
 def fmt_ratio(ratio):

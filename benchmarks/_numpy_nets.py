@@ -129,3 +129,15 @@ class Trainer:
 
     def accuracy(self, x, y):
         return float((self.model.forward(x).argmax(axis=1) == y).mean())
+
+
+class IndexingTrainer(Trainer):
+    """The same, with each batch gathered by its indices: ``x[idx]`` for a slice ``idx`` of a
+    shuffled permutation (how a framework loop without a DataLoader is fed)."""
+
+    def epoch(self):
+        order = self.rng.permutation(len(self.x))
+        for start in range(0, len(self.x), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            _, grad = softmax_cross_entropy(self.model.forward(self.x[idx]), self.y[idx])
+            self.optimizer.step(self.model.backward(grad))

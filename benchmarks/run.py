@@ -59,13 +59,17 @@ def main(argv=None):
         results[name]["seconds"] = time.perf_counter() - start
         summary += [[name, *row] for row in results[name]["goal_rows"]]
     met = sum(row[-1] == "yes" for row in summary)
-    notes = [f"{met} of {len(summary)} goals met."]
+    withdrawn = [(name, goal) for name in results for goal in results[name]["goals"]
+                 if goal.get("withdrawn")]
+    notes = [f"{met} of {len(summary) - len(withdrawn)} goals met."]
+    notes += [f"Withdrawn: {name}, {goal['label']} (was <= {goal['limit']:.2f}x): "
+              f"{goal['withdrawn']}." for name, goal in withdrawn]
     load = os.getloadavg()[1] if hasattr(os, "getloadavg") else 0.0
     if load > 2.0:
         notes.append(f"Warning: the 5-minute load average was {load:.1f} at the end (this suite "
                      "keeps about one core busy): other processes shared the CPU, and BLAS "
                      "threads suffer most from that; rerun on a quiet machine.")
-    print_table("summary: the goals of issue 7",
+    print_table("summary: the goals of issues 7 and 17",
                 ["benchmark", "comparison", "measured", "middle half of rounds", "goal", "met"],
                 summary, notes=notes)
     return results
