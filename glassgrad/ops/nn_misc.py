@@ -309,35 +309,51 @@ def pad(input, pad, mode="constant", value=None):
                            f"{input.ndim}")
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(dims)]  # last dim first
     if mode == "constant":
-        widths = ((0, 0),) * (input.ndim - dims) + tuple(reversed(pairs))
-        sizes = [s + b + a for s, (b, a) in zip(input.shape, widths)]
-        if any(s < 0 for s in sizes):
-            raise RuntimeError("narrow(): length must be non-negative.")
-        fill = np.asarray(0 if value is None else value).astype(input._data.dtype)
-        return ConstantPadNd.apply(input, widths=widths, value=fill)
+        return _pad_with_constant(input, pairs, value)
+    _check_index_pad(input, mode, value, dims, len(pad))
+    index = [None] * dims
+    for i, (before, after) in enumerate(pairs):
+        index[dims - 1 - i] = _padded_positions(input, mode, i, before, after)
+    return IndexPad.apply(input, index=tuple(index), label=f"{_LABELS[mode]}{dims}D")
+
+
+def _pad_with_constant(input, pairs, value):
+    """Padding with a constant (or cropping): any number of dims."""
+    dims = len(pairs)
+    widths = ((0, 0),) * (input.ndim - dims) + tuple(reversed(pairs))
+    sizes = [s + b + a for s, (b, a) in zip(input.shape, widths)]
+    if any(s < 0 for s in sizes):
+        raise RuntimeError("narrow(): length must be non-negative.")
+    fill = np.asarray(0 if value is None else value).astype(input._data.dtype)
+    return ConstantPadNd.apply(input, widths=widths, value=fill)
+
+
+def _check_index_pad(input, mode, value, dims, length):
+    """The modes that copy the input's own values (reflect, replicate, circular): no fill value,
+    the last 1-3 dims of a batched or unbatched input."""
     if mode not in _NUMPY_MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if not 1 <= dims <= 3 or input.ndim not in (dims + 1, dims + 2):
         raise NotImplementedError(
-            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            f"Padding size {length} is not supported for {input.ndim}D input tensor.\n"
             "Supported combinations for non-constant padding:\n"
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
-    index = [None] * dims
-    for i, (before, after) in enumerate(pairs):
-        dim = input.ndim - 1 - i
-        size = input.shape[dim]
-        if mode == "reflect" and (before >= size or after >= size):
-            raise RuntimeError(f"Argument #{4 + 2 * i}: Padding size should be less than the "
-                               "corresponding input dimension, but got: padding "
-                               f"({before}, {after}) at dimension {dim} of input "
-                               f"{list(input.shape)}")
-        if mode == "circular" and (before > size or after > size):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        kept = np.arange(max(-before, 0), size - max(-after, 0))  # negative amounts crop first
-        index[dims - 1 - i] = np.pad(kept, (max(before, 0), max(after, 0)),
-                                     mode=_NUMPY_MODES[mode])
-    return IndexPad.apply(input, index=tuple(index), label=f"{_LABELS[mode]}{dims}D")
+
+
+def _padded_positions(input, mode, i, before, after):
+    """For the i-th dim from the end: the input position each output position copies."""
+    dim = input.ndim - 1 - i
+    size = input.shape[dim]
+    if mode == "reflect" and (before >= size or after >= size):
+        raise RuntimeError(f"Argument #{4 + 2 * i}: Padding size should be less than the "
+                           "corresponding input dimension, but got: padding "
+                           f"({before}, {after}) at dimension {dim} of input "
+                           f"{list(input.shape)}")
+    if mode == "circular" and (before > size or after > size):
+        raise RuntimeError("Padding value causes wrapping around more than once.")
+    kept = np.arange(max(-before, 0), size - max(-after, 0))  # negative amounts crop first
+    return np.pad(kept, (max(before, 0), max(after, 0)), mode=_NUMPY_MODES[mode])
